@@ -1,0 +1,54 @@
+"""Canonical face geometry shared by every aligned image in the package.
+
+All aligned faces (London, synthetic, gallery, manual datasets) put their
+features at the same fractions of the crop, so that one pixel position means
+the same part of the face in every image — the premise of a pixel-based model.
+Coordinates are ``(x, y)`` fractions of the crop size, x to the right, y down.
+
+>>> canonical_points(128)["eye_left"]
+array([44.8, 51.2])
+"""
+import numpy as np
+
+#: (x, y) fractions of the crop where aligned faces put their features.
+CANONICAL = {
+    "eye_left": (0.35, 0.40),  # the pupil with the smaller x in the image
+    "eye_right": (0.65, 0.40),
+    "nose_tip": (0.50, 0.56),
+    "mouth_left": (0.40, 0.72),
+    "mouth_right": (0.60, 0.72),
+    "mouth": (0.50, 0.72),
+}
+
+
+def canonical_points(size):
+    """Canonical feature positions in pixels for a ``size`` x ``size`` crop."""
+    return {k: np.array(v, dtype=float) * size for k, v in CANONICAL.items()}
+
+
+def canonical_eyes(size):
+    """``(2, 2)`` array of the two pupil positions ``[[x, y], [x, y]]`` in pixels."""
+    p = canonical_points(size)
+    return np.stack([p["eye_left"], p["eye_right"]])
+
+
+def region_masks(size):
+    """Boolean ``(size, size)`` masks of the expression regions.
+
+    ``mouth`` (mouth, lips and mouth corners), ``eyes`` (eyes and brows),
+    ``upper_face`` (forehead and eyes: the part a smile barely moves) and
+    ``face`` (an ellipse covering the whole face).
+
+    >>> m = region_masks(64)
+    >>> sorted(m), m["mouth"].dtype, m["mouth"].shape
+    (['eyes', 'face', 'mouth', 'upper_face'], dtype('bool'), (64, 64))
+    """
+    yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
+    iod = CANONICAL["eye_right"][0] - CANONICAL["eye_left"][0]  # inter-ocular distance
+    mx, my = CANONICAL["mouth"]
+    mouth = ((xx - mx) / (0.75 * iod)) ** 2 + ((yy - my) / (0.38 * iod)) ** 2 <= 1
+    ey = CANONICAL["eye_left"][1]
+    eyes = (np.abs(yy - (ey - 0.12 * iod)) <= 0.42 * iod) & (np.abs(xx - 0.5) <= 1.05 * iod)
+    upper = (yy >= ey - 1.0 * iod) & (yy <= ey + 0.25 * iod) & (np.abs(xx - 0.5) <= 0.95 * iod)
+    face = ((xx - 0.5) / (1.2 * iod)) ** 2 + ((yy - 0.56) / (1.55 * iod)) ** 2 <= 1
+    return {"mouth": mouth, "eyes": eyes, "upper_face": upper, "face": face}
