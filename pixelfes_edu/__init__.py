@@ -28,7 +28,7 @@ _LAZY = {
     "load_pairs": "datasets",
     "load_gallery": "datasets",
     "fetch": "datasets",
-    "Pairs": "datasets",
+    "Pairs": "pairs",
     "synthetic_pairs": "synthetic",
     "align_face": "align",
     "evaluate": "evaluation",
