@@ -1,0 +1,38 @@
+"""Shared test fixtures: a private prepared-data cache, the real-data mirror, no network."""
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Every test session writes prepared arrays to its own tmp PIXELFES_EDU_CACHE."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PIXELFES_EDU_CACHE", str(tmp_path_factory.mktemp("pixelfes_cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def real_data():
+    """The read-only real-data mirror named by PIXELFES_EDU_DATA (skip when unset)."""
+    env = os.environ.get("PIXELFES_EDU_DATA")
+    if not env or not (Path(env) / "london").is_dir():
+        pytest.skip("PIXELFES_EDU_DATA is not set to the real-data mirror (e.g. ../shared/data)")
+    return Path(env)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Make every pooch download fail as if offline; returns the list of attempted URLs."""
+    import pooch
+
+    attempts = []
+
+    def offline(self, url, output_file, pooch_obj, check_only=False):
+        attempts.append(url)
+        raise ConnectionError(f"network disabled in tests (tried {url})")
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", offline)
+    return attempts
