@@ -1,0 +1,450 @@
+"""Loaders, verified downloads, caches and their error messages (no network is used)."""
+import hashlib
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pixelfes_edu.datasets as ds
+from pixelfes_edu.manifest import load_manifest
+
+pytestmark = pytest.mark.usefixtures("no_network")
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def _entry(name, rel):
+    return next(e for e in load_manifest()[name]["files"] if e["path"] == rel)
+
+
+def _copy(real_data, root, rels):
+    for rel in rels:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real_data / rel, root / rel)
+
+
+@pytest.fixture
+def data_root(tmp_path, monkeypatch):
+    """An empty raw-data directory as PIXELFES_EDU_DATA, and a private cache."""
+    root = tmp_path / "raw"
+    root.mkdir()
+    monkeypatch.setenv("PIXELFES_EDU_DATA", str(root))
+    monkeypatch.setenv("PIXELFES_EDU_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+def _fake_align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
+    """Stand-in aligner: resize both photos (keeps each file's colour, so pairing is checkable)."""
+    from skimage.transform import resize
+
+    def crop(img):
+        return resize(np.asarray(img, float) / 255.0, (size, size, 3), order=1, anti_aliasing=False)
+
+    return crop(neutral), crop(expressive), {"fake": True}
+
+
+@pytest.fixture
+def fake_aligner(monkeypatch):
+    import pixelfes_edu.align as align
+
+    monkeypatch.setattr(align, "align_pair", _fake_align_pair, raising=False)
+    monkeypatch.setattr(align, "residual_shift", lambda x, y: np.zeros(len(x)), raising=False)
+    monkeypatch.setattr(align, "mean_face_sharpness_ratio", lambda x: 1.0, raising=False)
+
+
+def _colour(name):
+    """A distinct, JPEG-stable grey level per file name."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:2], 16) // 2 + 40
+
+
+def _write(path, size=(48, 40)):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    v = _colour(path.name)
+    img = Image.fromarray(np.full((size[0], size[1], 3), v, np.uint8))
+    img.save(path, format="PNG" if path.suffix.lower() == ".png" else "JPEG", quality=95)
+
+
+def _level(img):
+    return round(float(np.mean(img)) * 255)
+
+
+# --------------------------------------------------------------------------
+# directories
+# --------------------------------------------------------------------------
+
+
+def test_dirs_follow_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIXELFES_EDU_DATA", str(tmp_path / "d"))
+    monkeypatch.setenv("PIXELFES_EDU_CACHE", str(tmp_path / "c"))
+    assert ds.data_dir() == tmp_path / "d" and ds.cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("PIXELFES_EDU_DATA")
+    monkeypatch.delenv("PIXELFES_EDU_CACHE")
+    assert ds.data_dir().name == "raw" and ds.cache_dir().name == "prepared"
+    assert ds.data_dir().parent == ds.cache_dir().parent
+
+
+# --------------------------------------------------------------------------
+# fetch / verify
+# --------------------------------------------------------------------------
+
+FOX = "gallery/animals/fox-715588_640.jpg"
+
+
+def test_offline_with_empty_cache_names_env_var_and_url(data_root, no_network):
+    with pytest.raises(ds.DataUnavailableError) as err:
+        ds.fetch("fox", progress=False)
+    msg = str(err.value)
+    assert "PIXELFES_EDU_DATA" in msg and _entry("fox", FOX)["url"] in msg
+    assert "pixelfes-edu fetch fox" in msg
+    assert no_network == [_entry("fox", FOX)["url"]]
+    assert isinstance(err.value, FileNotFoundError)
+
+
+def test_fetch_uses_present_verified_files_without_network(real_data, data_root, no_network):
+    _copy(real_data, data_root, [FOX])
+    assert ds.fetch("fox", progress=False) == [data_root / FOX]
+    assert no_network == []
+
+
+def test_fetch_downloads_missing_files_with_pooch(real_data, data_root, monkeypatch):
+    import pooch
+
+    served = []
+
+    def serve(self, url, output_file, pooch_obj, check_only=False):
+        rel = next(e["path"] for s in load_manifest().values() if s["kind"] == "download"
+                   for e in s["files"] if e["url"] == url)
+        served.append(rel)
+        shutil.copyfile(real_data / rel, output_file)
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", serve)
+    _copy(real_data, data_root, ["gallery/lisa/lisa1.jpg"])
+    got = ds.fetch("lisa", progress=False)
+    assert len(got) == 8 and all(p.is_file() for p in got)
+    assert "gallery/lisa/lisa1.jpg" not in served and len(served) == 7
+    assert all(p.is_relative_to(data_root) for p in got)
+
+
+def test_download_with_wrong_bytes_is_a_checksum_error(data_root, monkeypatch):
+    import pooch
+
+    def serve_garbage(self, url, output_file, pooch_obj, check_only=False):
+        Path(output_file).write_bytes(b"not the fox")
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", serve_garbage)
+    with pytest.raises(ds.ChecksumError, match="fox"):
+        ds.fetch("fox", progress=False)
+
+
+def test_checksum_mismatch_names_file_hashes_and_refetch(real_data, data_root):
+    rel = "london/neutral_front/001_03.jpg"
+    _copy(real_data, data_root, [rel])
+    with open(data_root / rel, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ds.ChecksumError) as err:
+        ds.verify("london")
+    msg = str(err.value)
+    actual = hashlib.sha256((data_root / rel).read_bytes()).hexdigest()
+    assert str(data_root / rel) in msg and _entry("london", rel)["sha256"] in msg and actual in msg
+    assert "delete" in msg and "pixelfes-edu fetch london" in msg
+
+
+def test_verification_is_recorded_and_redone_only_on_change(real_data, data_root, monkeypatch):
+    rels = ["gallery/zoom/15cm.jpg", "gallery/zoom/15cm.tem"]
+    _copy(real_data, data_root, rels)
+    present, missing = ds.verify("zoom")
+    assert sorted(present) == sorted(data_root / r for r in rels) and len(missing) == 6
+    calls = []
+    real_sha = ds._sha256
+    monkeypatch.setattr(ds, "_sha256", lambda p: calls.append(p) or real_sha(p))
+    ds.verify("zoom")
+    assert calls == []  # size and mtime unchanged: nothing re-hashed
+    st = os.stat(data_root / rels[0])
+    os.utime(data_root / rels[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ds.verify("zoom")
+    assert calls == [data_root / rels[0]]
+
+
+def test_fetch_rejects_non_downloadable_sources():
+    with pytest.raises(ValueError, match="kdef.se"):
+        ds.fetch("kdef")
+    with pytest.raises(ValueError, match="unknown"):
+        ds.fetch("imagenet")
+
+
+# --------------------------------------------------------------------------
+# reading images
+# --------------------------------------------------------------------------
+
+
+def test_truncated_jpeg_names_file_and_refetch(real_data, tmp_path):
+    bad = tmp_path / "001_03.jpg"
+    data = (real_data / "london/neutral_front/001_03.jpg").read_bytes()
+    bad.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ds.CorruptFileError) as err:
+        ds.read_image(bad, source="london")
+    assert str(bad) in str(err.value) and "pixelfes-edu fetch london" in str(err.value)
+
+
+def test_read_image_range_and_garbage(tmp_path):
+    p = tmp_path / "x.png"
+    Image.fromarray(np.array([[[0, 128, 255]] * 9] * 8, np.uint8)).save(p)
+    img = ds.read_image(p)
+    assert img.dtype == np.float64 and img.shape == (8, 9, 3) and img.min() == 0 and img.max() == 1
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"hello")
+    with pytest.raises(ds.CorruptFileError, match="junk.jpg"):
+        ds.read_image(junk)
+
+
+# --------------------------------------------------------------------------
+# manual datasets: real naming schemes on tiny generated trees
+# --------------------------------------------------------------------------
+
+TREES = {
+    "kdef": (["AF01/AF01NES.JPG", "AF01/AF01SUS.JPG", "AF01/AF01HAS.JPG", "AF01/AF01SUHL.JPG",
+              "AM02/AM02NES.JPG", "AM02/AM02SUS.JPG", "BF01/BF01NES.JPG", "BF01/BF01SUS.JPG",
+              "readme.txt"],
+             "surprise", [("F01", "AF01/AF01NES.JPG", "AF01/AF01SUS.JPG"),
+                          ("F01", "BF01/BF01NES.JPG", "BF01/BF01SUS.JPG"),
+                          ("M02", "AM02/AM02NES.JPG", "AM02/AM02SUS.JPG")]),
+    "rafd": (["Rafd090_01_Caucasian_female_neutral_frontal.jpg",
+              "Rafd090_01_Caucasian_female_surprised_frontal.jpg",
+              "Rafd045_01_Caucasian_female_surprised_frontal.jpg",
+              "Rafd090_01_Caucasian_female_surprised_left.jpg",
+              "Rafd090_02_Moroccan_male_neutral_frontal.jpg",
+              "Rafd090_02_Moroccan_male_surprised_frontal.jpg",
+              "Rafd090_02_Moroccan_male_happy_frontal.jpg"],
+             "surprised", [("01", "Rafd090_01_Caucasian_female_neutral_frontal.jpg",
+                            "Rafd090_01_Caucasian_female_surprised_frontal.jpg"),
+                           ("02", "Rafd090_02_Moroccan_male_neutral_frontal.jpg",
+                            "Rafd090_02_Moroccan_male_surprised_frontal.jpg")]),
+    "bosphorus": (["bs000/bs000_N_N_0.png", "bs000/bs000_N_N_1.png", "bs000/bs000_E_HAPPY_0.png",
+                   "bs000/bs000_YR_R10_0.png", "bs000/bs000_E_HAPPY_0.lm2",
+                   "bs001/bs001_N_N_0.png", "bs001/bs001_E_HAPPY_0.png", "bs001/bs001_E_SADNESS_0.png"],
+                  "happiness", [("bs000", "bs000/bs000_N_N_0.png", "bs000/bs000_E_HAPPY_0.png"),
+                                ("bs001", "bs001/bs001_N_N_0.png", "bs001/bs001_E_HAPPY_0.png")]),
+    "cfee": (["001/001_01.jpg", "001/001_02.jpg", "001/001_08.jpg", "002/002_01.jpg", "002/002_02.jpg"],
+             "Happy", [("001", "001/001_01.jpg", "001/001_02.jpg"),
+                       ("002", "002/002_01.jpg", "002/002_02.jpg")]),
+}
+
+
+def _tree(root, files):
+    for rel in files:
+        p = root / rel
+        if p.suffix.lower() in (".jpg", ".png"):
+            _write(p)
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text("not an image")
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(TREES))
+def test_manual_loader_pairs_neutral_with_expression(name, tmp_path, fake_aligner):
+    files, expression, expected = TREES[name]
+    root = _tree(tmp_path / name.upper(), files)
+    p = ds.load_pairs(name, root=root, expression=expression, size=16, workers=1, progress=False)
+    assert p.name == name and p.expression == ds.normalise_expression(expression)
+    assert p.inputs.shape == (len(expected), 16, 16, 3) and p.inputs.dtype == np.float64
+    got = sorted(zip(p.ids, [_level(x) for x in p.inputs], [_level(y) for y in p.targets]))
+    want = sorted((i, _colour(Path(a).name), _colour(Path(b).name)) for i, a, b in expected)
+    assert [g[0] for g in got] == [w[0] for w in want]
+    assert np.allclose([g[1:] for g in got], [w[1:] for w in want], atol=2)
+    assert load_manifest()[name]["homepage"] in p.source
+
+
+def test_manual_scan_keeps_only_frontal(tmp_path):
+    root = _tree(tmp_path / "K", TREES["kdef"][0])
+    names = sorted(r["path"].name for r in ds.scan_manual("kdef", root))
+    assert "AF01SUHL.JPG" not in names and "AF01HAS.JPG" in names and len(names) == 7
+
+
+def test_manual_missing_root_names_scheme(tmp_path):
+    for name, example in [("kdef", "AF01HAS.JPG"), ("rafd", "Rafd090_01_Caucasian_female_happy_frontal.jpg"),
+                          ("bosphorus", "bs000_E_HAPPY_0.png"), ("cfee", "001_02.jpg")]:
+        with pytest.raises(FileNotFoundError) as err:
+            ds.load_pairs(name, root=tmp_path / "nowhere", expression="happy")
+        assert example in str(err.value) and "does not exist" in str(err.value)
+
+
+def test_manual_unrecognisable_folder_names_scheme(tmp_path):
+    _tree(tmp_path, ["IMG_0001.jpg", "notes.txt"])
+    with pytest.raises(FileNotFoundError) as err:
+        ds.load_pairs("kdef", root=tmp_path, expression="happy")
+    assert "AF01HAS.JPG" in str(err.value) and "no recognisable" in str(err.value)
+
+
+def test_manual_needs_root_and_known_expression(tmp_path, fake_aligner):
+    with pytest.raises(ValueError, match="root="):
+        ds.load_pairs("rafd")
+    root = _tree(tmp_path, TREES["rafd"][0])
+    with pytest.raises(ValueError, match="available expressions: happy, surprise"):
+        ds.load_pairs("rafd", root=root, expression="disgust")
+
+
+def test_manual_mismatched_pairs_raise_or_warn(tmp_path, fake_aligner):
+    files = TREES["kdef"][0] + ["AM03/AM03NES.JPG", "BM04/BM04SUS.JPG"]
+    root = _tree(tmp_path, files)
+    with pytest.raises(ds.MismatchedPairsError) as err:
+        ds.load_pairs("kdef", root=root, expression="surprise", size=8, workers=1, progress=False)
+    assert "A/M03" in str(err.value) and "B/M04" in str(err.value) and "strict=False" in str(err.value)
+    assert set(err.value.ids) == {"A/M03", "B/M04"}
+    with pytest.warns(UserWarning, match="A/M03"):
+        p = ds.load_pairs("kdef", root=root, expression="surprise", size=8, workers=1,
+                          progress=False, strict=False)
+    assert len(p) == 3
+
+
+def test_manual_corrupt_image_is_named(tmp_path, fake_aligner):
+    root = _tree(tmp_path, TREES["cfee"][0])
+    bad = root / "002/002_02.jpg"
+    bad.write_bytes(bad.read_bytes()[:40])
+    with pytest.raises(ds.CorruptFileError, match="002_02.jpg"):
+        ds.load_pairs("cfee", root=root, expression="happy", size=8, workers=1, progress=False)
+
+
+def test_normalise_expression():
+    assert [ds.normalise_expression(e) for e in ("HAPPINESS", "Surprised", "afraid", "Anger", "sadness")] == \
+        ["happy", "surprise", "fear", "angry", "sad"]
+
+
+# --------------------------------------------------------------------------
+# London: incomplete pairs in a small copy (fake aligner, fast)
+# --------------------------------------------------------------------------
+
+
+def _london_rels(ids):
+    return [f"london/neutral_front/{i}_03.jpg" for i in ids] + \
+           [f"london/neutral_front/{i}_03.tem" for i in ids] + \
+           [f"london/smiling_front/{i}_08.jpg" for i in ids]
+
+
+def test_london_mismatched_pairs_listed(real_data, data_root, fake_aligner):
+    _copy(real_data, data_root, _london_rels(["001", "002", "003"]))
+    (data_root / "london/smiling_front/002_08.jpg").unlink()
+    with pytest.raises(ds.MismatchedPairsError) as err:
+        ds.load_pairs("london", size=16, download=False, workers=1, progress=False)
+    assert "002" in str(err.value) and err.value.ids == ["002"]
+    with pytest.warns(UserWarning, match="002"):
+        p = ds.load_pairs("london", size=16, download=False, workers=1, progress=False, strict=False)
+    assert p.ids.tolist() == ["001", "003"]
+
+
+def test_london_offline_and_incomplete_is_unavailable(real_data, data_root, fake_aligner):
+    _copy(real_data, data_root, _london_rels(["001"]))
+    with pytest.raises(ds.DataUnavailableError, match="PIXELFES_EDU_DATA"):
+        ds.load_pairs("london", size=16, workers=1, progress=False)
+
+
+def test_auto_falls_back_to_synthetic_without_london(data_root):
+    pytest.importorskip("pixelfes_edu.synthetic")
+    p = ds.load_pairs("auto", size=32, n=6, seed=0)
+    assert p.name == "synthetic" and p.source == "synthetic faces (generated, seed=0)"
+    assert p.inputs.shape == (6, 32, 32, 3)
+
+
+def test_unknown_source_and_arguments():
+    with pytest.raises(ValueError, match="unknown paired source"):
+        ds.load_pairs("mnist")
+    with pytest.raises(TypeError, match="root"):
+        ds.load_pairs("synthetic", root="/tmp")
+
+
+# --------------------------------------------------------------------------
+# London, the real thing (prepared once per session)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def london(real_data):
+    import pixelfes_edu.align as align
+
+    if not hasattr(align, "align_pair"):
+        pytest.skip("pixelfes_edu.align.align_pair is not available yet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no incomplete pairs in the real set
+        return ds.load_pairs("london", size=128, progress=False)
+
+
+def test_london_shape_range_ids(london):
+    assert len(london) == 102 and london.inputs.shape == (102, 128, 128, 3)
+    assert london.inputs.dtype == np.float64 and london.targets.shape == london.inputs.shape
+    for x in (london.inputs, london.targets):
+        assert np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1
+    assert list(london.ids) == sorted(london.ids) and all(len(i) == 3 and i.isdigit() for i in london.ids)
+    assert len(set(london.ids)) == 102
+    assert london.expression == "happy" and london.source == "Face Research Lab London Set (CC BY 4.0)"
+    # the two photos of a pair differ (a smile), but not by much (same person, same place)
+    d = np.abs(london.inputs - london.targets).mean(axis=(1, 2, 3))
+    assert (d > 0.003).all() and (d < 0.2).all()
+
+
+def test_london_alignment_measures(london):
+    m = london.meta
+    assert m["residual_shift_median_px"] <= 0.5
+    assert m["residual_shift_p90_px"] <= 1.5
+    assert m["mean_face_sharpness_ratio"] >= 0.12
+
+
+def test_london_measures_recomputed_match_meta(london):
+    import pixelfes_edu.align as align
+
+    s = align.residual_shift(london.inputs, london.targets)
+    assert np.isclose(np.median(s), london.meta["residual_shift_median_px"])
+    assert np.isclose(align.mean_face_sharpness_ratio(london.inputs), london.meta["mean_face_sharpness_ratio"])
+
+
+def test_london_cached_reload_is_identical_and_skips_alignment(london, monkeypatch):
+    import pixelfes_edu.align as align
+
+    def boom(*a, **k):
+        raise AssertionError("the cached load must not align again")
+
+    monkeypatch.setattr(align, "align_pair", boom)
+    again = ds.load_pairs("london", size=128, progress=False)
+    assert np.array_equal(again.inputs, london.inputs) and np.array_equal(again.targets, london.targets)
+    assert again.ids.tolist() == london.ids.tolist() and again.meta == london.meta
+    assert list(ds.cache_dir().glob("london_128px_*.npz"))
+
+
+def test_auto_prefers_london_when_present(london):
+    p = ds.load_pairs("auto", size=128, n=5)  # n is a synthetic-only argument: ignored
+    assert p.name == "london" and len(p) == 102
+
+
+# --------------------------------------------------------------------------
+# gallery
+# --------------------------------------------------------------------------
+
+
+def test_gallery_offline_embedded(data_root):
+    import pixelfes_edu.align as align
+
+    if not hasattr(align, "align_face"):
+        pytest.skip("pixelfes_edu.align.align_face is not available yet")
+    g = ds.load_gallery(size=64)
+    assert sorted(g) == ["astronaut", "chelsea", "grace_hopper"]
+    for img in g.values():
+        assert img.shape == (64, 64, 3) and img.dtype == np.float64 and 0 <= img.min() <= img.max() <= 1
+
+
+def test_gallery_online_extras_when_present(real_data, data_root):
+    import pixelfes_edu.align as align
+
+    if not (hasattr(align, "align_with_landmarks") and hasattr(align, "align_face")):
+        pytest.skip("pixelfes_edu.align.align_with_landmarks is not available yet")
+    _copy(real_data, data_root, [FOX, "gallery/lisa/lisa1.jpg", "gallery/lisa/lisa1.tem",
+                                 "gallery/zoom/30cm.jpg", "gallery/zoom/30cm.tem"])
+    g = ds.load_gallery(size=32)
+    assert {"fox", "lisa1", "zoom_30cm", "astronaut"} <= set(g)
+    assert all(v.shape == (32, 32, 3) for v in g.values())
+    assert set(ds.load_gallery(size=32, online=False)) == {"astronaut", "chelsea", "grace_hopper"}
