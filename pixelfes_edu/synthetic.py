@@ -1,0 +1,773 @@
+"""Synthetic paired faces: the offline default data set.
+
+A deterministic generator of aligned (neutral, expressive) face pairs that
+look like faces: shaded skin in varied tones, eyes with sclera, iris, pupil
+and eyelids, brows, a shaded nose, lips, hair, a background, a mild lighting
+gradient and sensor noise.  Every face is drawn with numpy distance fields
+and smooth masks over the pixel grid, a batch of faces at a time, at the
+package's canonical geometry (:data:`pixelfes_edu.geometry.CANONICAL`) with a
+pixel or two of per-identity jitter, so the models and regions used for real
+faces work unchanged.
+
+Three small pieces, usable on their own in a notebook:
+
+* :func:`random_identities` draws per-face parameters (face shape, feature
+  placement and size, colours, lighting...).  Face ``i`` depends only on
+  ``(seed, i)``: not on ``n``, not on the expression, not on the size.
+* :func:`render_faces` draws those identities with one expression.
+* :func:`synthetic_pairs` puts both together into a :class:`~pixelfes_edu.pairs.Pairs`.
+
+Each expression changes only what a real one changes (:data:`EXPRESSION_REGIONS`):
+
+==========  ===============================================================
+neutral     nothing: the target is the input
+happy       mouth corners up, wider lips, teeth, cheeks raised, nasolabial
+            folds, lower eyelids up, crow's feet
+sad         mouth corners down, lower lip pushed up, inner brows up,
+            slightly lowered upper lids
+surprise    brows up, eyes wide open, mouth open in an "O", forehead lines
+angry       brows down and together, frown lines, narrowed eyes, lips pressed
+disgust     upper lip raised, mouth corners down, brows lowered, eyes narrowed
+==========  ===============================================================
+
+Examples
+--------
+>>> p = synthetic_pairs(n=4, expression="happy", seed=0, size=64)
+>>> p.inputs.shape, p.inputs.dtype, p.ids.tolist()
+((4, 64, 64, 3), dtype('float64'), ['syn000', 'syn001', 'syn002', 'syn003'])
+>>> bool((p.inputs != p.targets).any()), p.source
+(True, 'synthetic faces (generated, seed=0)')
+"""
+import numpy as np
+from scipy.special import ndtri
+
+from .geometry import CANONICAL, region_masks
+from .pairs import Pairs
+
+#: Expressions the generator can draw; ``"neutral"`` gives target == input.
+SYNTHETIC_EXPRESSIONS = ("neutral", "happy", "sad", "surprise", "angry", "disgust")
+
+#: :func:`pixelfes_edu.geometry.region_masks` regions each expression changes.
+EXPRESSION_REGIONS = {
+    "neutral": (),
+    "happy": ("mouth", "eyes"),
+    "sad": ("mouth", "eyes"),
+    "surprise": ("mouth", "eyes", "upper_face"),
+    "angry": ("mouth", "eyes"),
+    "disgust": ("mouth", "eyes"),
+}
+
+#: Margin (fraction of the inter-ocular distance, 0.2 IOD = 7.7 px at 128) around
+#: :data:`EXPRESSION_REGIONS` inside which an expression may change pixels.  Real
+#: expression muscles move skin a little beyond the feature outlines that
+#: ``region_masks`` draws: a smile raises the cheeks, which sit in the gap
+#: between the eye and mouth regions, and deepens the nasolabial folds that run
+#: from the nose wings to the mouth corners.
+LOCALITY_MARGIN = 0.2
+
+# Faces are drawn in a reference frame: pupils 0.30 apart, their midpoint at
+# (0.5, 0.40).  _frame() maps it onto the package's canonical geometry.
+_REF_IOD, _REF_MID = 0.30, (0.5, 0.40)
+_FACES_PER_BATCH = 40  # bounds memory: 40 x 128 x 128 x 3 float64 = 16 MB per layer
+
+# palettes (RGB in [0, 1])
+_SKIN = np.array([[0.98, 0.85, 0.76], [0.93, 0.75, 0.63], [0.83, 0.62, 0.48],
+                  [0.66, 0.46, 0.33], [0.47, 0.31, 0.21], [0.33, 0.21, 0.14]])
+_HAIR = np.array([[0.05, 0.045, 0.04], [0.16, 0.10, 0.06], [0.32, 0.20, 0.11],
+                  [0.48, 0.22, 0.10], [0.80, 0.66, 0.42], [0.64, 0.62, 0.60]])
+_HAIR_P = np.array([0.30, 0.25, 0.18, 0.07, 0.12, 0.08])
+_IRIS = np.array([[0.22, 0.12, 0.06], [0.38, 0.22, 0.10], [0.45, 0.37, 0.17],
+                  [0.28, 0.42, 0.24], [0.28, 0.45, 0.64], [0.44, 0.52, 0.58]])
+_IRIS_P = np.array([0.35, 0.22, 0.12, 0.08, 0.15, 0.08])
+
+# (name, low, high): identity parameters drawn uniformly, one column each.
+# Lengths are fractions of the crop size.
+_UNIFORM = (
+    ("skin_tone", 0.0, 1.0),       # 0 light ... 1 dark, along _SKIN
+    ("face_w", 0.31, 0.35),        # face half-width at the cheekbones
+    ("face_top", 0.09, 0.13),
+    ("chin_y", 0.92, 0.97),
+    ("jaw_taper", 0.15, 0.35),     # how much the face narrows towards the chin
+    ("jaw_power", 1.3, 2.2),
+    ("hairline", 0.14, 0.20),
+    ("hair_volume", 0.015, 0.06),
+    ("hair_length", 0.35, 1.05),   # lowest y of the hair (below the face: long hair)
+    ("hair_part", -0.03, 0.03),
+    ("hair_gray", 0.0, 1.0),
+    ("eye_w", 0.064, 0.075),       # eye half-width
+    ("eye_open", 0.022, 0.028),    # upper lid height above the pupil
+    ("eye_low", 0.014, 0.019),     # lower lid depth below the pupil
+    ("eye_tilt", -0.004, 0.008),   # outer corners up
+    ("iris_r", 0.026, 0.030),
+    ("brow_h", 0.070, 0.088),      # brow height above the pupil
+    ("brow_thick", 0.009, 0.016),
+    ("brow_arch", 0.006, 0.018),
+    ("brow_len", 0.10, 0.13),
+    ("brow_density", 0.55, 0.95),
+    ("nose_w", 0.048, 0.066),
+    ("nose_shade", 0.5, 1.0),
+    ("mouth_w", 0.088, 0.108),     # mouth half-width
+    ("lip_up", 0.014, 0.022),
+    ("lip_low", 0.019, 0.029),
+    ("lip_bow", 0.002, 0.005),
+    ("lip_red", 0.0, 1.0),
+    ("cheek_blush", 0.0, 1.0),
+    ("fold_depth", 0.0, 1.0),      # how visible the nasolabial folds are at rest
+    ("light_x", -0.6, 0.6),
+    ("light_y", -0.7, -0.1),
+    ("ambient", 0.40, 0.55),
+    ("gradient", 0.0, 0.12),       # strength of the lighting gradient over the image
+    ("gradient_angle", 0.0, 2 * np.pi),
+    ("noise", 0.004, 0.012),
+    ("ear_y", 0.04, 0.07),
+    ("neck_w", 0.10, 0.14),
+    ("shoulder_y", 0.93, 1.0),
+)
+# (name, standard deviation in pixels at size 128): canonical-position jitter
+_JITTER = (("eye_left_dx", 0.6), ("eye_left_dy", 0.6), ("eye_right_dx", 0.6),
+           ("eye_right_dy", 0.6), ("nose_dx", 0.8), ("nose_dy", 1.2),
+           ("mouth_dx", 0.8), ("mouth_dy", 1.4), ("face_dx", 1.0))
+_JITTER_CLIP = 2.5  # pixels at 128
+_N_COLOURS = 9      # columns for colour jitter and palettes (see random_identities)
+_EXPRESSION_STRENGTH = (0.75, 1.0)  # per-face intensity of each expression
+
+
+def _frame():
+    """``(scale, midpoint)`` mapping the reference frame onto ``CANONICAL`` (crop = mid + scale * (ref - REF_MID))."""
+    left, right = np.array(CANONICAL["eye_left"]), np.array(CANONICAL["eye_right"])
+    return np.hypot(*(right - left)) / _REF_IOD, 0.5 * (left + right)
+
+
+def _check_expression(expression):
+    if expression not in SYNTHETIC_EXPRESSIONS:
+        raise ValueError(f"unknown expression {expression!r}; choose one of {SYNTHETIC_EXPRESSIONS}")
+
+
+def _check_int(name, value, low):
+    if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- identities
+def random_identities(n, seed=0):
+    """Draw the parameters of ``n`` synthetic people.
+
+    Parameters
+    ----------
+    n : int
+        Number of people (>= 1).
+    seed : int
+        Face ``i`` is drawn from ``np.random.default_rng([seed, i])``, so it
+        does not depend on ``n``, on the expression or on the image size.
+
+    Returns
+    -------
+    params : dict of str -> ndarray ``(n,)`` or ``(n, 3)``
+        Positions and lengths are fractions of the crop size; colours are RGB.
+
+    Examples
+    --------
+    >>> p = random_identities(3, seed=1)
+    >>> p["eye_left"].shape, p["skin"].shape
+    ((3, 2), (3, 3))
+    >>> bool(np.allclose(random_identities(5, seed=1)["skin"][:3], p["skin"]))
+    True
+    """
+    n = _check_int("n", n, 1)
+    n_cols = len(_UNIFORM) + len(_JITTER) + _N_COLOURS + len(SYNTHETIC_EXPRESSIONS)
+    draws = [np.random.default_rng([int(seed), i]) for i in range(n)]
+    U = np.stack([rng.random(n_cols) for rng in draws])                 # (n, n_cols)
+    uid = np.array([rng.integers(2**62) for rng in draws], dtype=np.int64)
+    p, c = {}, 0
+    for name, lo, hi in _UNIFORM:
+        p[name] = lo + (hi - lo) * U[:, c]
+        c += 1
+    for name, sd in _JITTER:  # Gaussian jitter through the normal quantile function
+        z = ndtri(np.clip(U[:, c], 1e-6, 1 - 1e-6))
+        p[name] = np.clip(z * sd, -_JITTER_CLIP, _JITTER_CLIP) / 128.0
+        c += 1
+    cu = U[:, c:c + _N_COLOURS]
+    c += _N_COLOURS
+    p["expression_strength"] = dict(zip(
+        SYNTHETIC_EXPRESSIONS,
+        (_EXPRESSION_STRENGTH[0] + np.diff(_EXPRESSION_STRENGTH) * U[:, c + k]
+         for k in range(len(SYNTHETIC_EXPRESSIONS)))))
+    p["uid"] = uid
+    # colours ------------------------------------------------------------------
+    tone = p["skin_tone"] * (len(_SKIN) - 1)
+    k = np.minimum(tone.astype(int), len(_SKIN) - 2)
+    f = (tone - k)[:, None]
+    p["skin"] = (1 - f) * _SKIN[k] + f * _SKIN[k + 1] + 0.03 * (cu[:, 0:3] - 0.5)
+    hair_p = np.where(p["skin_tone"][:, None] > 0.55, [0.55, 0.35, 0.10, 0, 0, 0], _HAIR_P)
+    hair_i = (cu[:, 3:4] > np.cumsum(hair_p, axis=1) / hair_p.sum(1, keepdims=True)).sum(1)
+    p["hair"] = _HAIR[np.minimum(hair_i, len(_HAIR) - 1)] * (0.85 + 0.3 * cu[:, 4:5])
+    iris_p = np.where(p["skin_tone"][:, None] > 0.45, [0.7, 0.3, 0, 0, 0, 0], _IRIS_P)
+    iris_i = (cu[:, 5:6] > np.cumsum(iris_p, axis=1) / iris_p.sum(1, keepdims=True)).sum(1)
+    p["iris"] = _IRIS[np.minimum(iris_i, len(_IRIS) - 1)]
+    grey = 0.35 + 0.45 * cu[:, 6:7]
+    hue = np.stack([np.cos(2 * np.pi * (cu[:, 7] + s)) for s in (0, 1 / 3, 2 / 3)], 1)
+    p["background"] = np.clip(grey + 0.12 * hue, 0, 1)
+    p["clothes"] = np.clip(0.25 + 0.5 * cu[:, 8:9] - 0.2 * hue[:, ::-1], 0.03, 0.95)
+    lip_tint = np.array([0.80, 0.50, 0.52]) + np.outer(p["lip_red"], [0.08, -0.06, -0.04])
+    p["lips"] = p["skin"] * lip_tint
+    # canonical geometry plus jitter --------------------------------------------
+    scale, mid = _frame()
+    for key, name in (("eye_left", "eye_left"), ("eye_right", "eye_right"),
+                      ("nose", "nose_tip"), ("mouth", "mouth")):
+        x0, y0 = (np.array(CANONICAL[name]) - mid) / scale + _REF_MID
+        p[key] = np.stack([x0 + p[key + "_dx"] / scale, y0 + p[key + "_dy"] / scale], axis=1)
+    p["face_cx"] = 0.5 + p["face_dx"] / scale
+    return p
+
+
+# --------------------------------------------------------------------------- expressions
+def expression_controls(params, expression):
+    """Per-face expression controls (``(n,)`` arrays) for :func:`render_faces`.
+
+    Zero (or one, for scale factors) everywhere for ``"neutral"``; each other
+    expression moves a few of them, scaled by the face's own strength.
+
+    >>> c = expression_controls(random_identities(2), "happy")
+    >>> bool((c["smile"] > 0).all()), bool((expression_controls(random_identities(2), "neutral")["smile"] == 0).all())
+    (True, True)
+    """
+    _check_expression(expression)
+    n = len(params["uid"])
+    zero, one = np.zeros(n), np.ones(n)
+    c = dict(smile=zero, mouth_scale=one, mouth_dy=zero, open_up=zero, open_low=zero,
+             teeth=zero, lip_up_scale=one, lip_low_scale=one, round_mouth=zero,
+             corner_shadow=zero, upper_lip_raise=zero,
+             eye_open_scale=one, eye_low_scale=one, lower_lid_fold=zero, crows_feet=zero,
+             brow_lift=zero, brow_inner=zero, brow_outer=zero, brow_inner_dx=zero,
+             brow_arch_scale=one, frown_lines=zero, forehead_lines=zero,
+             cheek_raise=zero, fold=zero)
+    if expression == "neutral":
+        return c
+    k = params["expression_strength"][expression]
+    if expression == "happy":
+        c.update(smile=0.024 * k, mouth_scale=1 + 0.20 * k, mouth_dy=-0.004 * k,
+                 open_up=0.004 * k, open_low=0.012 * k, teeth=k, lip_up_scale=1 - 0.3 * k,
+                 lip_low_scale=1 - 0.15 * k, eye_low_scale=1 - 0.45 * k,
+                 eye_open_scale=1 - 0.12 * k, lower_lid_fold=k, crows_feet=k,
+                 cheek_raise=k, fold=k)
+    elif expression == "sad":
+        c.update(smile=-0.016 * k, mouth_scale=1 - 0.05 * k, mouth_dy=0.002 * k,
+                 lip_low_scale=1 + 0.15 * k, corner_shadow=k, eye_open_scale=1 - 0.15 * k,
+                 brow_inner=-0.020 * k, brow_outer=0.005 * k, brow_arch_scale=1 - 0.5 * k)
+    elif expression == "surprise":
+        c.update(mouth_scale=1 - 0.30 * k, open_up=0.010 * k, open_low=0.034 * k,
+                 round_mouth=k, lip_up_scale=1 - 0.1 * k, eye_open_scale=1 + 0.55 * k,
+                 eye_low_scale=1 + 0.2 * k, brow_lift=-0.026 * k, brow_arch_scale=1 + 0.5 * k,
+                 forehead_lines=k)
+    elif expression == "angry":
+        c.update(smile=-0.004 * k, mouth_scale=1 - 0.08 * k, lip_up_scale=1 - 0.55 * k,
+                 lip_low_scale=1 - 0.5 * k, eye_open_scale=1 - 0.25 * k,
+                 eye_low_scale=1 - 0.3 * k, brow_lift=0.005 * k, brow_inner=0.018 * k,
+                 brow_inner_dx=0.012 * k, brow_arch_scale=1 - 0.6 * k, frown_lines=k)
+    elif expression == "disgust":
+        c.update(smile=-0.008 * k, mouth_scale=1 - 0.04 * k, upper_lip_raise=0.008 * k,
+                 open_up=0.003 * k, teeth=0.6 * k, lip_low_scale=1 + 0.1 * k,
+                 eye_open_scale=1 - 0.3 * k, eye_low_scale=1 - 0.35 * k, brow_lift=0.004 * k,
+                 brow_inner=0.010 * k, brow_inner_dx=0.006 * k, frown_lines=0.6 * k,
+                 corner_shadow=0.6 * k, fold=0.8 * k)
+    return c
+
+
+def expression_region(expression, size, margin=LOCALITY_MARGIN):
+    """Boolean ``(size, size)`` mask of where ``expression`` may change pixels.
+
+    The union of its :data:`EXPRESSION_REGIONS`, grown by ``margin`` times the
+    inter-ocular distance (see :data:`LOCALITY_MARGIN`).  Empty for neutral.
+
+    >>> m = expression_region("happy", 64); m.shape, bool(m.any()), bool(expression_region("neutral", 64).any())
+    ((64, 64), True, False)
+    """
+    _check_expression(expression)
+    size = _check_int("size", size, 1)
+    masks = region_masks(size)
+    union = np.zeros((size, size), bool)
+    for name in EXPRESSION_REGIONS[expression]:
+        union |= masks[name]
+    if not union.any() or margin <= 0:
+        return union
+    from scipy.ndimage import distance_transform_edt
+    return distance_transform_edt(~union) <= margin * _frame()[0] * _REF_IOD * size
+
+
+# --------------------------------------------------------------------------- drawing helpers
+def _inside(d, aa):
+    """Coverage of a shape from its signed distance ``d`` (> 0 inside), a 1-pixel ramp."""
+    return np.clip(d / aa + 0.5, 0.0, 1.0)
+
+
+def _bump(dx, dy, rx, ry):
+    """Smooth bump with compact support: 1 at the centre, 0 outside the ellipse (rx, ry)."""
+    return np.clip(1.0 - (dx / rx) ** 2 - (dy / ry) ** 2, 0.0, 1.0) ** 2
+
+
+def _segment_dist(x, y, x0, y0, x1, y1):
+    """Distance to the segment (x0, y0)-(x1, y1) and the position ``s`` in [0, 1] along it."""
+    vx, vy = x1 - x0, y1 - y0
+    s = np.clip(((x - x0) * vx + (y - y0) * vy) / (vx * vx + vy * vy), 0.0, 1.0)
+    return np.hypot(x - x0 - s * vx, y - y0 - s * vy), s
+
+
+def _paint(img, alpha, colour):
+    """Composite ``colour`` (``(B, 3)`` or per pixel) over ``img`` with coverage ``alpha``."""
+    a = alpha[..., None]
+    if colour.ndim == 2:
+        colour = colour[:, None, None, :]
+    img *= 1.0 - a
+    img += a * colour
+    return img
+
+
+def _shade(img, amount):
+    """Multiply ``img`` by ``1 + amount`` (darken with negative amounts)."""
+    img *= (1.0 + amount)[..., None]
+    return img
+
+
+def _col(p, key):
+    return p[key][:, None, None] if p[key].ndim == 1 else p[key]
+
+
+def _upsample(field, size):
+    """Bilinear upsampling of ``(B, g, g)`` fields to ``(B, size, size)``."""
+    g = field.shape[-1]
+    t = (np.arange(size) + 0.5) / size * (g - 1)
+    i0 = np.minimum(t.astype(int), g - 2)
+    f = t - i0
+    rows = field[:, i0] * (1 - f)[None, :, None] + field[:, i0 + 1] * f[None, :, None]
+    return rows[:, :, i0] * (1 - f) + rows[:, :, i0 + 1] * f
+
+
+# --------------------------------------------------------------------------- layers
+def _background_and_body(p, x, y, aa):
+    B = len(p["uid"])
+    img = np.broadcast_to(p["background"][:, None, None, :], (B, y.shape[1], x.shape[2], 3)).copy()
+    # soft vignette/light falloff on the backdrop
+    _shade(img, -0.25 * ((x - 0.5) ** 2 + (y - 0.35) ** 2))
+    cx = _col(p, "face_cx")
+    # hair behind the head: the hair outline, plus a column down to hair_length
+    _paint(img, _hair_outline(p, x, y, aa, long=True), p["hair"] * 0.75)
+    # neck (in the chin's shadow) and clothes over the shoulders
+    neck = _inside(_col(p, "neck_w") - np.abs(x - cx), aa) * (y > 0.55)
+    neck_shade = 0.62 + 0.2 * np.clip((y - _col(p, "chin_y")) / 0.08, 0, 1)
+    _paint(img, neck, p["skin"][:, None, None, :] * neck_shade[..., None])
+    shoulder = _col(p, "shoulder_y") - 0.55 * np.clip(np.abs(x - cx) - _col(p, "neck_w"), 0, None)
+    _paint(img, _inside(y - shoulder, aa), p["clothes"])
+    # ears at the sides of the face, between the eyes and the nose
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])
+    for side in (-1.0, 1.0):
+        ex = cx + side * _col(p, "face_w") * 0.97
+        ecy = (ey + p["ear_y"])[:, None, None]
+        ear = _inside(1 - np.hypot((x - ex) / 0.032, (y - ecy) / 0.062), aa / 0.04)
+        inner = _bump(x - ex + side * 0.004, y - ecy, 0.016, 0.040)
+        col = p["skin"][:, None, None, :] * (0.86 - 0.15 * inner)[..., None]
+        _paint(img, ear, col)
+    return img
+
+
+def _face_shape(p, x, y, aa):
+    """Face coverage and pseudo-normals of an egg-shaped head."""
+    cx, top, chin = _col(p, "face_cx"), _col(p, "face_top"), _col(p, "chin_y")
+    cy, b = 0.5 * (top + chin), 0.5 * (chin - top)
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ycheek = np.maximum(ey + 0.05, cy)                      # widest at the cheekbones
+    taper = np.clip((y - ycheek) / (chin - ycheek), 0, 1) ** _col(p, "jaw_power")
+    a = _col(p, "face_w") * (1 - _col(p, "jaw_taper") * taper)
+    X, Y = (x - cx) / a, (y - cy) / b
+    r = np.hypot(X, Y)
+    cover = _inside((1 - r) * np.minimum(a, b), aa)
+    nz = np.sqrt(np.clip(1 - X ** 2 * 0.85 - (0.7 * Y) ** 2, 0.05, 1))
+    return cover, X, Y, nz
+
+
+def _skin(img, p, x, y, aa, ctrl):
+    cover, X, Y, nz = _face_shape(p, x, y, aa)
+    lx, ly = _col(p, "light_x"), _col(p, "light_y")
+    lz = np.sqrt(np.clip(1 - lx ** 2 - ly ** 2, 0.1, 1))
+    diffuse = np.clip(X * 0.9 * lx + 0.7 * Y * ly + nz * lz, 0, 1)
+    amb = _col(p, "ambient")
+    shade = amb + (1 - amb) * 1.05 * diffuse
+    # shadows are warmer than lights (subsurface scattering), a cheap version of it
+    skin = p["skin"][:, None, None, :] * shade[..., None] ** np.array([0.8, 1.0, 1.15])
+    _paint(img, cover, skin)
+    return cover
+
+
+def _cheeks_and_folds(img, p, x, y, aa, ctrl):
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    raise_ = ctrl["cheek_raise"][:, None, None]
+    mx, my = p["mouth"][:, 0][:, None, None], p["mouth"][:, 1][:, None, None]
+    mw = (p["mouth_w"] * ctrl["mouth_scale"])[:, None, None]
+    smile = ctrl["smile"][:, None, None]
+    blush = _col(p, "cheek_blush")
+    for side, eye in ((-1, "eye_left"), (1, "eye_right")):
+        ex = p[eye][:, 0][:, None, None]
+        # the apple of the cheek: brighter and redder, raised by a smile
+        ccy = ey + 0.108 - 0.014 * raise_
+        b = _bump(x - ex - side * 0.012, y - ccy, 0.055, 0.032)
+        amount = b * (0.03 + 0.045 * raise_)
+        img *= 1 + amount[..., None] * np.array([1.0, 0.55, 0.5]) * (1 + 0.8 * blush[..., None])
+        # nasolabial fold: a curve from the nose wing to just outside the mouth corner,
+        # drawn as two segments bending away from the mouth; a smile deepens it
+        nx, ny = p["nose"][:, 0][:, None, None], p["nose"][:, 1][:, None, None]
+        x0, y0 = nx + side * (p["nose_w"][:, None, None] + 0.008), ny + 0.004
+        x2, y2 = mx + side * (mw + 0.016), my - smile + 0.018
+        x1, y1 = 0.5 * (x0 + x2) + side * 0.012, 0.5 * (y0 + y2)
+        d0, s0 = _segment_dist(x, y, x0, y0, x1, y1)
+        d1, s1 = _segment_dist(x, y, x1, y1, x2, y2)
+        d = np.minimum(d0, d1)
+        s = np.where(d0 < d1, 0.5 * s0, 0.5 + 0.5 * s1)
+        depth = 0.03 * _col(p, "fold_depth") + 0.08 * ctrl["fold"][:, None, None]
+        fade = np.clip(s / 0.35, 0, 1) * np.clip((1 - s) / 0.15, 0, 1)
+        _shade(img, -depth * np.clip(1 - d / 0.007, 0, 1) * fade)
+
+
+def _nose(img, p, x, y, aa):
+    nx, ny = p["nose"][:, 0][:, None, None], p["nose"][:, 1][:, None, None]
+    nw, strength = _col(p, "nose_w"), _col(p, "nose_shade")
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    lx = _col(p, "light_x")
+    t = np.clip((y - ey) / (ny - ey), 0, 1)            # 0 at the eyes, 1 at the tip
+    half = 0.016 + (nw * 0.55 - 0.016) * t ** 2         # bridge widens towards the tip
+    along = (y > ey + 0.01) * (y < ny + 0.005)
+    for side in (-1, 1):
+        # shaded flank of the bridge, darker on the side away from the light
+        d = np.abs(x - nx - side * half)
+        dark = (0.09 + 0.07 * side * -lx) * np.clip(1 - d / 0.012, 0, 1) * along * t
+        _shade(img, -strength * dark)
+        # nose wing (ala) and nostril
+        wing = _bump(x - nx - side * nw * 0.72, y - ny - 0.004, nw * 0.42, 0.017)
+        _shade(img, -0.07 * strength * wing * (np.abs(x - nx) > nw * 0.45))
+        nostril = _bump(x - nx - side * nw * 0.38, y - ny - 0.011, 0.015, 0.0075)
+        _shade(img, -0.65 * nostril)
+    # highlight along the ridge and on the tip, shadow under the nose
+    ridge = np.clip(1 - np.abs(x - nx + 0.004 * lx) / 0.008, 0, 1) * along * (0.4 + 0.6 * t)
+    _shade(img, 0.06 * ridge)
+    _shade(img, 0.10 * _bump(x - nx + 0.006 * lx, y - ny + 0.006, 0.020, 0.014))
+    _shade(img, -0.16 * strength * _bump(x - nx, y - ny - 0.022, nw * 0.9, 0.012))
+    # philtrum: two faint ridges from the nose base towards the upper lip
+    for side in (-1, 1):
+        d, s = _segment_dist(x, y, nx + side * 0.007, ny + 0.026, nx + side * 0.010, ny + 0.12)
+        _shade(img, -0.015 * np.clip(1 - d / 0.005, 0, 1))
+
+
+def _eye(img, p, x, y, aa, ctrl, eye, side):
+    ex, ey = p[eye][:, 0][:, None, None], p[eye][:, 1][:, None, None]
+    ew, ir = _col(p, "eye_w"), _col(p, "iris_r")
+    eo = _col(p, "eye_open") * ctrl["eye_open_scale"][:, None, None]
+    el = _col(p, "eye_low") * ctrl["eye_low_scale"][:, None, None]
+    tilt = _col(p, "eye_tilt")
+    t = side * (x - ex) / ew                      # -1 inner corner ... +1 outer corner
+    env = np.clip(1 - t ** 2, 0, 1)
+    y_up = ey - 0.003 - eo * env ** 0.55 * (1 + 0.12 * t) - tilt * t
+    y_low = ey + el * env ** 0.8 - tilt * t
+    in_x = _inside((1 - np.abs(t)) * ew, aa)
+    # socket shadow and the lid crease above the eye (fixed bone and skin fold)
+    _shade(img, -0.10 * _bump(x - ex - side * 0.004, y - ey + 0.022, ew * 1.45, 0.052))
+    y_crease = ey - 0.006 - (_col(p, "eye_open") + 0.014) * env ** 0.45 - tilt * t
+    crease = _inside(0.0035 - np.abs(y - y_crease), aa) * _inside((1.05 - np.abs(t)) * ew, aa)
+    _shade(img, -0.10 * crease)
+    # lower lid line, and the fold under it that a smile pushes up
+    lowline = _inside(0.003 - np.abs(y - y_low - 0.006), aa) * in_x
+    _shade(img, -0.07 * lowline)
+    fold = _inside(0.003 - np.abs(y - y_low - 0.015 - 0.01 * env), aa) * _inside((0.9 - np.abs(t)) * ew, aa)
+    _shade(img, -0.10 * ctrl["lower_lid_fold"][:, None, None] * fold)
+    # the eyeball: sclera, iris, pupil, highlight, shadow of the upper lid
+    eye_cover = in_x * _inside(y - y_up, aa) * _inside(y_low - y, aa)
+    r = np.hypot(x - ex, y - ey)
+    sclera = np.array([0.94, 0.92, 0.88]) * (1 - 0.28 * t[..., None] ** 2)
+    ball = np.broadcast_to(sclera, img.shape).copy()
+    ang = np.arctan2(y - ey, x - ex)
+    rr = r / ir
+    streaks = 1 + 0.10 * np.sin(ang * 19 + p["uid"][:, None, None] % 7)
+    iris_col = p["iris"][:, None, None, :] * ((1.25 - 0.45 * rr) * streaks)[..., None]
+    iris_col *= (1 - 0.55 * np.clip((rr - 0.82) / 0.18, 0, 1))[..., None]  # limbal ring
+    _paint(ball, _inside(ir - r, aa), iris_col)
+    _paint(ball, _inside(0.42 * ir - r, aa), np.array([[0.03, 0.03, 0.03]]).repeat(len(ex), 0))
+    hl = _inside(0.26 * ir - np.hypot(x - ex + 0.35 * ir, y - ey + 0.4 * ir), aa)
+    _paint(ball, 0.9 * hl, np.ones((len(ex), 3)))
+    lid_shadow = 0.40 * np.clip(1 - (y - y_up) / 0.012, 0, 1)
+    _shade(ball, -lid_shadow)
+    _paint(img, eye_cover, ball)
+    # upper lash line, thicker at the outer corner
+    lash = _col(p, "lash")
+    band = _inside(y - (y_up - lash * (0.6 + 0.8 * np.clip(t, 0, 1))), aa) * _inside(y_up + 0.002 - y, aa)
+    _paint(img, 0.85 * band * _inside((1.04 - np.abs(t)) * ew, aa),
+           np.array([[0.07, 0.05, 0.05]]).repeat(len(ex), 0))
+    # crow's feet at the outer corner (smile)
+    cf = ctrl["crows_feet"][:, None, None]
+    if np.any(cf > 0):
+        ox = ex + side * (ew + 0.010)
+        for dy, slope in ((-0.010, -0.5), (0.0, 0.0), (0.011, 0.6)):
+            d, s = _segment_dist(x, y, ox, ey + dy, ox + side * 0.022, ey + dy + slope * 0.022)
+            _shade(img, -0.09 * cf * _inside(0.0028 - d, aa) * (1 - s))
+
+
+def _brow(img, p, x, y, aa, ctrl, eye, side):
+    ex, ey = p[eye][:, 0][:, None, None], p[eye][:, 1][:, None, None]
+    L = _col(p, "brow_len") + 0.0 * ex
+    inner_x = ex - side * (0.45 * L - ctrl["brow_inner_dx"][:, None, None])
+    length = L - ctrl["brow_inner_dx"][:, None, None]
+    s = side * (x - inner_x) / length            # 0 inner end ... 1 outer end
+    sc = np.clip(s, 0, 1)
+    arch = _col(p, "brow_arch") * ctrl["brow_arch_scale"][:, None, None]
+    yc = (ey - _col(p, "brow_h") - arch * np.sin(np.pi * sc ** 0.8)
+          + ctrl["brow_lift"][:, None, None]
+          + ctrl["brow_inner"][:, None, None] * (1 - sc) ** 2
+          + ctrl["brow_outer"][:, None, None] * sc ** 2)
+    th = _col(p, "brow_thick") * (1.0 - 0.55 * sc) * (0.75 + 0.25 * np.clip(s / 0.15, 0, 1))
+    cover = (_inside(th - np.abs(y - yc), aa) * _inside(s * length, aa)
+             * _inside((1 - s) * length, aa))
+    density = _col(p, "brow_density") * (1 - 0.35 * sc)
+    colour = p["hair"] * 0.7 + 0.3 * p["skin"] * 0.45
+    _paint(img, cover * density, colour)
+
+
+def _forehead_and_frown(img, p, x, y, aa, ctrl):
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    cx = _col(p, "face_cx")
+    fl = ctrl["forehead_lines"][:, None, None]
+    if np.any(fl > 0):
+        for j in range(3):
+            yw = ey - _col(p, "brow_h") - 0.048 - 0.026 * j + 0.9 * (x - cx) ** 2
+            band = _inside(0.003 - np.abs(y - yw), aa) * _inside(0.12 - j * 0.02 - np.abs(x - cx), aa)
+            _shade(img, -0.09 * fl * band)
+    fr = ctrl["frown_lines"][:, None, None]
+    if np.any(fr > 0):
+        for side in (-1, 1):
+            d, s = _segment_dist(x, y, cx + side * 0.010, ey - 0.092, cx + side * 0.007, ey - 0.048)
+            _shade(img, -0.13 * fr * _inside(0.0032 - d, aa))
+
+
+def _mouth(img, p, x, y, aa, ctrl):
+    n = len(p["uid"])
+    mx, my = p["mouth"][:, 0][:, None, None], p["mouth"][:, 1][:, None, None]
+    g = {k: v[:, None, None] for k, v in ctrl.items()}
+    my = my + g["mouth_dy"]
+    mw = _col(p, "mouth_w") * g["mouth_scale"]
+    t = (x - mx) / mw
+    env = np.clip(1 - t ** 2, 0, 1)
+    # O-shaped mouths open along a circle, smiles along a crescent
+    shape = env ** (0.5 + 0.3 * (1 - g["round_mouth"]))
+    c = my - g["smile"] * t ** 2
+    inner_up = c - g["open_up"] * shape - g["upper_lip_raise"] * env ** 1.5
+    inner_low = c + g["open_low"] * shape
+    ut = _col(p, "lip_up") * g["lip_up_scale"]
+    lt = _col(p, "lip_low") * g["lip_low_scale"]
+    bow = _col(p, "lip_bow") * np.clip(1 - (np.abs(t) - 0.22) ** 2 / 0.05, 0, 1) \
+        * np.clip(np.abs(t) / 0.22, 0, 1) ** 2
+    thick = 0.25 + 0.75 * env ** 0.5
+    outer_up = inner_up - ut * thick - bow
+    outer_low = inner_low + lt * thick
+    in_x = _inside((1 - np.abs(t)) * mw, aa)
+    # shadow under the lower lip and at the mouth corners
+    under = _inside(0.012 - np.abs(y - outer_low - 0.011), aa) * env
+    _shade(img, -0.12 * under)
+    for side in (-1, 1):
+        corner_y = my - g["smile"]
+        _shade(img, -0.16 * _bump(x - mx - side * mw * 1.02, y - corner_y, 0.008, 0.006))
+        cs = _segment_dist(x, y, mx + side * mw * 1.0, corner_y + 0.008,
+                           mx + side * mw * 1.12, corner_y + 0.038)[0]
+        _shade(img, -0.12 * g["corner_shadow"] * _inside(0.004 - cs, aa))
+    # lips
+    lips = in_x * _inside(y - outer_up, aa) * _inside(outer_low - y, aa)
+    upper = y < c
+    lip_col = p["lips"][:, None, None, :] * np.where(upper, 0.80, 1.0)[..., None]
+    hl = _bump(x - mx, y - (inner_low + 0.6 * lt), mw * 0.45, lt * 0.5)
+    lip_col = lip_col * (1 + 0.18 * hl)[..., None]
+    _paint(img, lips, lip_col)
+    # the line between the lips (closed mouth)
+    _shade(img, -0.45 * in_x * _inside(0.0035 - np.abs(y - c), aa) * (0.4 + 0.6 * env))
+    # the opening: dark mouth, teeth in the upper part
+    hole = _inside((1 - np.abs(t)) * mw - 0.004, aa) * _inside(y - inner_up, aa) * _inside(inner_low - y, aa)
+    if np.any(hole > 0):
+        inside_col = np.array([0.20, 0.06, 0.07]) * (0.6 + 0.8 * env[..., None])
+        tooth_h = 0.018
+        teeth = _inside(inner_up + tooth_h * env ** 0.3 - y, aa) * g["teeth"]
+        gaps = np.abs(((x - mx) / 0.016 + 0.5) % 1.0 - 0.5)
+        tooth_col = np.array([0.94, 0.91, 0.84]) * (1 - 0.45 * t[..., None] ** 2) \
+            * (1 - 0.25 * _inside(0.06 - gaps, 0.06))[..., None]
+        mouth_col = inside_col * (1 - teeth[..., None]) + tooth_col * teeth[..., None]
+        _paint(img, hole, mouth_col)
+
+
+def _hair_outline(p, x, y, aa, long=False):
+    """Coverage of the hair volume around the top of the head (and long hair if ``long``)."""
+    cx = _col(p, "face_cx")
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    hw = _col(p, "face_w") + _col(p, "hair_volume")
+    top = _col(p, "face_top") - _col(p, "hair_volume")
+    hh = ey - top
+    cap = _inside(1 - np.hypot((x - cx) / hw, (y - ey) / hh), aa / np.minimum(hw, hh))
+    if not long:
+        return cap
+    length = _col(p, "hair_length")
+    corner = 0.06
+    column = (_inside(hw - np.abs(x - cx), aa) * _inside(length - y, aa) * (y >= ey)
+              * _inside(corner - np.hypot(np.clip(np.abs(x - cx) - hw + corner, 0, None),
+                                          np.clip(y - length + corner, 0, None)), aa))
+    return np.maximum(cap, column)
+
+
+def _front_hair(img, p, x, y, aa):
+    cx = _col(p, "face_cx")
+    X = (x - cx) / _col(p, "face_w")
+    part = _col(p, "hair_part")
+    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    temple = (ey - 0.05 - _col(p, "hairline")) * np.clip((np.abs(X) - 0.80) / 0.2, 0, 1) ** 1.5
+    line = _col(p, "hairline") + 0.04 * X ** 2 + part * X + temple
+    cover = _hair_outline(p, x, y, aa) * _inside(line - y, aa)
+    # strands: soft bright and dark stripes following the head's curve
+    top = _col(p, "face_top") - _col(p, "hair_volume")
+    u = (x - cx - part) / (0.25 + y)
+    stripes = 1 + 0.05 * np.sin(90 * u + 3 * part) + 0.04 * np.sin(37 * u + 1.0)
+    shade = (0.85 + 0.3 * np.clip(0.5 - (y - top) / 0.4, 0, 1)) * stripes
+    _paint(img, cover, p["hair"][:, None, None, :] * shade[..., None])
+
+
+def _finish(img, p, x, y, size):
+    """Lighting gradient, skin texture and sensor noise: identical for input and target."""
+    ang = _col(p, "gradient_angle")
+    grad = _col(p, "gradient") * ((x - 0.5) * np.cos(ang) + (y - 0.5) * np.sin(ang)) * 2
+    _shade(img, grad)
+    B = len(p["uid"])
+    tex = np.empty((B, 12, 12))
+    noise = np.empty((B, size, size, 3))
+    for b in range(B):
+        rng = np.random.default_rng(int(p["uid"][b]))
+        tex[b] = rng.standard_normal((12, 12))
+        noise[b] = rng.standard_normal((size, size, 3))
+    _shade(img, 0.025 * _upsample(tex, size))
+    img += _col(p, "noise")[..., None] * noise
+    np.clip(img, 0.0, 1.0, out=img)
+    return img
+
+
+def _render_batch(p, ctrl, size):
+    scale, mid = _frame()
+    grid = (np.arange(size) + 0.5) / size
+    x = (grid[None, None, :] - mid[0]) / scale + _REF_MID[0]    # reference-frame coordinates
+    y = (grid[None, :, None] - mid[1]) / scale + _REF_MID[1]
+    aa = 1.0 / size / scale
+    img = _background_and_body(p, x, y, aa)
+    _skin(img, p, x, y, aa, ctrl)
+    _cheeks_and_folds(img, p, x, y, aa, ctrl)
+    _nose(img, p, x, y, aa)
+    for side, eye in ((-1, "eye_left"), (1, "eye_right")):
+        _eye(img, p, x, y, aa, ctrl, eye, side)
+        _brow(img, p, x, y, aa, ctrl, eye, side)
+    _forehead_and_frown(img, p, x, y, aa, ctrl)
+    _mouth(img, p, x, y, aa, ctrl)
+    _front_hair(img, p, x, y, aa)
+    return _finish(img, p, x, y, size)
+
+
+def _take(params, index):
+    out = {}
+    for k, v in params.items():
+        out[k] = {e: a[index] for e, a in v.items()} if isinstance(v, dict) else v[index]
+    return out
+
+
+def render_faces(params, expression="neutral", size=128):
+    """Draw the faces described by ``params`` showing ``expression``.
+
+    Parameters
+    ----------
+    params : dict
+        Output of :func:`random_identities` (or a :func:`_take`-style subset).
+    expression : str
+        One of :data:`SYNTHETIC_EXPRESSIONS`.
+    size : int
+        Side of the square crop in pixels (>= 16).
+
+    Returns
+    -------
+    ndarray, float64 ``(n, size, size, 3)`` in [0, 1]
+
+    Examples
+    --------
+    >>> faces = render_faces(random_identities(2, seed=3), "surprise", size=32)
+    >>> faces.shape, float(faces.min()) >= 0, float(faces.max()) <= 1
+    ((2, 32, 32, 3), True, True)
+    """
+    _check_expression(expression)
+    size = _check_int("size", size, 16)
+    params = dict(params)
+    params["lash"] = np.full(len(params["uid"]), max(1.3 / size, 0.0075))
+    ctrl = expression_controls(params, expression)
+    n = len(params["uid"])
+    out = np.empty((n, size, size, 3))
+    for start in range(0, n, _FACES_PER_BATCH):
+        idx = slice(start, min(n, start + _FACES_PER_BATCH))
+        out[idx] = _render_batch(_take(params, idx), _take(ctrl, idx), size)
+    return out
+
+
+def synthetic_face(params=None, expression="neutral", size=128, seed=0):
+    """One synthetic face ``(size, size, 3)``: handy for showing a single person.
+
+    ``params`` is one person's parameters (a :func:`random_identities` result
+    of length 1, or ``None`` for person 0 of ``seed``).
+
+    >>> a = synthetic_face(expression="neutral", size=32); b = synthetic_face(expression="happy", size=32)
+    >>> a.shape, bool(np.abs(a - b).max() > 0.1)
+    ((32, 32, 3), True)
+    """
+    if params is None:
+        params = random_identities(1, seed=seed)
+    if len(params["uid"]) != 1:
+        raise ValueError(f"synthetic_face draws one person; got parameters for {len(params['uid'])}; "
+                         "use render_faces for many")
+    return render_faces(params, expression, size)[0]
+
+
+def synthetic_pairs(n=400, expression="happy", seed=0, size=128):
+    """Generated (neutral, ``expression``) pairs of synthetic faces.
+
+    Parameters
+    ----------
+    n : int
+        Number of people (>= 1); person ``i`` is the same for every ``n``.
+    expression : str
+        One of :data:`SYNTHETIC_EXPRESSIONS`; ``"neutral"`` gives targets equal to inputs.
+    seed : int
+        Same ``(n, expression, seed, size)`` gives the same bytes; the people
+        do not depend on ``expression``.
+    size : int
+        Side of the square crop in pixels (>= 16).
+
+    Returns
+    -------
+    Pairs
+        ``inputs`` neutral and ``targets`` expressive faces, float64
+        ``(n, size, size, 3)`` in [0, 1], aligned at the canonical geometry;
+        ids ``"syn000"``, ``"syn001"``...; ``meta["params"]`` holds each
+        person's parameters and ``meta["regions"]`` the regions the
+        expression changes.
+
+    Examples
+    --------
+    >>> p = synthetic_pairs(n=3, expression="sad", seed=1, size=32)
+    >>> len(p), p.expression, p.name
+    (3, 'sad', 'synthetic')
+    """
+    _check_expression(expression)
+    n = _check_int("n", n, 1)
+    size = _check_int("size", size, 16)
+    seed = _check_int("seed", seed, 0)
+    params = random_identities(n, seed)
+    inputs = render_faces(params, "neutral", size)
+    targets = inputs.copy() if expression == "neutral" else render_faces(params, expression, size)
+    width = max(3, len(str(n - 1)))
+    ids = np.array([f"syn{i:0{width}d}" for i in range(n)])
+    meta = {"params": params, "regions": EXPRESSION_REGIONS[expression],
+            "locality_margin_iod": LOCALITY_MARGIN, "seed": seed,
+            "generator": "pixelfes_edu.synthetic"}
+    return Pairs(inputs, targets, ids, expression, f"synthetic faces (generated, seed={seed})",
+                 "synthetic", meta)
