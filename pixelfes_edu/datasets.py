@@ -368,6 +368,18 @@ def _pairs_from_npz(z, expression, source, name):
 def _save_pairs(path, pairs):
     _save_npz(path, inputs=pairs.inputs, targets=pairs.targets, ids=pairs.ids.astype(str),
               meta=np.array(json.dumps(pairs.meta, default=float)))
+    _drop_stale(path)
+
+
+def _drop_stale(path):
+    """Remove older preparations of the same source and size (``<prefix>_<key>.npz``)."""
+    prefix = path.stem.rsplit("_", 1)[0] + "_"
+    for old in path.parent.glob(prefix + "*.npz"):
+        if old != path and len(old.stem) == len(path.stem):
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 # --------------------------------------------------------------------------
@@ -818,6 +830,7 @@ def load_gallery(size=128, online=True):
                 extras = _gallery_online(present, size)
                 try:
                     _save_npz(_writable_cache() / cached.name, **extras)
+                    _drop_stale(cache_dir() / cached.name)
                 except OSError:
                     pass
             out.update(extras)

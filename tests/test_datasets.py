@@ -448,3 +448,58 @@ def test_gallery_online_extras_when_present(real_data, data_root):
     assert {"fox", "lisa1", "zoom_30cm", "astronaut"} <= set(g)
     assert all(v.shape == (32, 32, 3) for v in g.values())
     assert set(ds.load_gallery(size=32, online=False)) == {"astronaut", "chelsea", "grace_hopper"}
+
+
+# --------------------------------------------------------------------------
+# prepared cache: reused, rebuilt on change, old versions dropped
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counting_aligner(monkeypatch, fake_aligner):
+    import pixelfes_edu.align as align
+
+    calls = []
+
+    def counted(*a, **k):
+        calls.append(1)
+        return _fake_align_pair(*a, **k)
+
+    monkeypatch.setattr(align, "align_pair", counted, raising=False)
+    return calls
+
+
+def test_london_cache_reused_then_rebuilt_for_new_prep_version(real_data, data_root, counting_aligner,
+                                                               monkeypatch):
+    _copy(real_data, data_root, _london_rels(["004", "005"]))
+    kw = dict(size=16, download=False, workers=1, progress=False)
+    ds.load_pairs("london", **kw)
+    assert len(counting_aligner) == 2
+    ds.load_pairs("london", **kw)
+    assert len(counting_aligner) == 2  # cached
+    monkeypatch.setattr(ds, "PREP_VERSION", ds.PREP_VERSION + 1)
+    ds.load_pairs("london", **kw)
+    assert len(counting_aligner) == 4  # new preparation
+    assert len(list(ds.cache_dir().glob("london_16px_*.npz"))) == 1  # the old one is gone
+
+
+def test_changed_london_file_is_caught_even_with_a_cache(real_data, data_root, fake_aligner):
+    _copy(real_data, data_root, _london_rels(["006"]))
+    kw = dict(size=16, download=False, workers=1, progress=False)
+    ds.load_pairs("london", **kw)
+    with open(data_root / "london/smiling_front/006_08.jpg", "ab") as f:
+        f.write(b"edited")
+    with pytest.raises(ds.ChecksumError, match="006_08.jpg"):
+        ds.load_pairs("london", **kw)
+
+
+def test_manual_cache_rebuilt_when_a_file_changes(tmp_path, counting_aligner):
+    root = _tree(tmp_path, TREES["cfee"][0])
+    kw = dict(root=root, expression="happy", size=8, workers=1, progress=False)
+    first = ds.load_pairs("cfee", **kw)
+    ds.load_pairs("cfee", **kw)
+    assert len(counting_aligner) == 2
+    Image.fromarray(np.full((48, 40, 3), 7, np.uint8)).save(root / "002/002_02.jpg")
+    changed = ds.load_pairs("cfee", **kw)
+    assert len(counting_aligner) == 4
+    assert _level(changed.targets[1]) != _level(first.targets[1])
