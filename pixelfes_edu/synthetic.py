@@ -315,11 +315,9 @@ def _segment_dist(x, y, x0, y0, x1, y1):
 
 def _paint(img, alpha, colour):
     """Composite ``colour`` (``(B, 3)`` or per pixel) over ``img`` with coverage ``alpha``."""
-    a = alpha[..., None]
     if colour.ndim == 2:
         colour = colour[:, None, None, :]
-    img *= 1.0 - a
-    img += a * colour
+    img += alpha[..., None] * (colour - img)
     return img
 
 
@@ -385,7 +383,7 @@ def _face_shape(p, x, y, aa):
     return cover, X, Y, nz
 
 
-def _skin(img, p, x, y, aa, ctrl):
+def _skin(img, p, x, y, aa):
     cover, X, Y, nz = _face_shape(p, x, y, aa)
     lx, ly = _col(p, "light_x"), _col(p, "light_y")
     lz = np.sqrt(np.clip(1 - lx ** 2 - ly ** 2, 0.1, 1))
@@ -586,7 +584,7 @@ def _mouth(img, p, x, y, aa, ctrl):
     # the opening: dark mouth, teeth in the upper part
     hole = _inside((1 - np.abs(t)) * mw - 0.004, aa) * _inside(y - inner_up, aa) * _inside(inner_low - y, aa)
     if np.any(hole > 0):
-        inside_col = np.array([0.20, 0.06, 0.07]) * (0.6 + 0.8 * env[..., None])
+        inside_col = np.array([0.16, 0.045, 0.05]) * (0.5 + 0.8 * env[..., None])
         tooth_h = 0.018
         teeth = _inside(inner_up + tooth_h * env ** 0.3 - y, aa) * g["teeth"]
         gaps = np.abs(((x - mx) / 0.016 + 0.5) % 1.0 - 0.5)
@@ -614,7 +612,8 @@ def _hair_outline(p, x, y, aa, long=False):
     return np.maximum(cap, column)
 
 
-def _front_hair(img, p, x, y, aa):
+def _front_hair(p, x, y, aa):
+    """``(coverage, colour)`` of the hair in front of the forehead."""
     cx = _col(p, "face_cx")
     X = (x - cx) / _col(p, "face_w")
     part = _col(p, "hair_part")
@@ -627,14 +626,13 @@ def _front_hair(img, p, x, y, aa):
     u = (x - cx - part) / (0.25 + y)
     stripes = 1 + 0.05 * np.sin(90 * u + 3 * part) + 0.04 * np.sin(37 * u + 1.0)
     shade = (0.85 + 0.3 * np.clip(0.5 - (y - top) / 0.4, 0, 1)) * stripes
-    _paint(img, cover, p["hair"][:, None, None, :] * shade[..., None])
+    return cover, p["hair"][:, None, None, :] * shade[..., None]
 
 
-def _finish(img, p, x, y, size):
+def _finish(imgs, p, x, y, size):
     """Lighting gradient, skin texture and sensor noise: identical for input and target."""
     ang = _col(p, "gradient_angle")
     grad = _col(p, "gradient") * ((x - 0.5) * np.cos(ang) + (y - 0.5) * np.sin(ang)) * 2
-    _shade(img, grad)
     B = len(p["uid"])
     tex = np.empty((B, 12, 12))
     noise = np.empty((B, size, size, 3))
@@ -642,29 +640,85 @@ def _finish(img, p, x, y, size):
         rng = np.random.default_rng(int(p["uid"][b]))
         tex[b] = rng.standard_normal((12, 12))
         noise[b] = rng.standard_normal((size, size, 3))
-    _shade(img, 0.025 * _upsample(tex, size))
-    img += _col(p, "noise")[..., None] * noise
-    np.clip(img, 0.0, 1.0, out=img)
-    return img
+    light = (1.0 + grad) * (1.0 + 0.025 * _upsample(tex, size))
+    noise *= _col(p, "noise")[..., None]
+    for img in imgs:
+        img *= light[..., None]
+        img += noise
+        np.clip(img, 0.0, 1.0, out=img)
+    return imgs
 
 
-def _render_batch(p, ctrl, size):
+def _window(img, x, y, xr, yr):
+    """The part of ``img`` (a view) and of the grids inside reference ranges ``xr``, ``yr``."""
+    c0, c1 = np.searchsorted(x.ravel(), xr)
+    r0, r1 = np.searchsorted(y.ravel(), yr)
+    return img[:, r0:r1, c0:c1], x[:, :, c0:c1], y[:, r0:r1, :]
+
+
+def _features(img, p, x, y, aa, ctrl):
+    """Everything an expression can change, each drawn only over a window around it.
+
+    The windows are bounds on the (compact) support of each feature, so drawing
+    them over the whole grid gives the same bytes; they only save time.
+    """
+    el, er, nose, mouth = p["eye_left"], p["eye_right"], p["nose"], p["mouth"]
+    ey0, ey1 = min(el[:, 1].min(), er[:, 1].min()), max(el[:, 1].max(), er[:, 1].max())
+    my0, my1 = mouth[:, 1].min(), mouth[:, 1].max()
+    win = _window(img, x, y, (el[:, 0].min() - 0.10, er[:, 0].max() + 0.10), (ey0 + 0.05, my1 + 0.07))
+    _cheeks_and_folds(win[0], p, win[1], win[2], aa, ctrl)
+    win = _window(img, x, y, (nose[:, 0].min() - 0.11, nose[:, 0].max() + 0.11),
+                  (ey0 - 0.01, nose[:, 1].max() + 0.13))
+    _nose(win[0], p, win[1], win[2], aa)
+    for side, eye in ((-1, "eye_left"), (1, "eye_right")):
+        e = p[eye]
+        win = _window(img, x, y, (e[:, 0].min() - 0.15, e[:, 0].max() + 0.15),
+                      (e[:, 1].min() - 0.20, e[:, 1].max() + 0.09))
+        _eye(win[0], p, win[1], win[2], aa, ctrl, eye, side)
+        _brow(win[0], p, win[1], win[2], aa, ctrl, eye, side)
+    cx = p["face_cx"]
+    win = _window(img, x, y, (cx.min() - 0.14, cx.max() + 0.14), (ey0 - 0.24, ey1))
+    _forehead_and_frown(win[0], p, win[1], win[2], aa, ctrl)
+    win = _window(img, x, y, (mouth[:, 0].min() - 0.19, mouth[:, 0].max() + 0.19),
+                  (my0 - 0.07, my1 + 0.10))
+    _mouth(win[0], p, win[1], win[2], aa, ctrl)
+
+
+def _render_batch(p, ctrls, size):
+    """Draw the faces of ``p`` once per expression control set in ``ctrls``."""
     scale, mid = _frame()
     grid = (np.arange(size) + 0.5) / size
     x = (grid[None, None, :] - mid[0]) / scale + _REF_MID[0]    # reference-frame coordinates
     y = (grid[None, :, None] - mid[1]) / scale + _REF_MID[1]
     aa = 1.0 / size / scale
-    img = _background_and_body(p, x, y, aa)
-    _skin(img, p, x, y, aa, ctrl)
-    _cheeks_and_folds(img, p, x, y, aa, ctrl)
-    _nose(img, p, x, y, aa)
-    for side, eye in ((-1, "eye_left"), (1, "eye_right")):
-        _eye(img, p, x, y, aa, ctrl, eye, side)
-        _brow(img, p, x, y, aa, ctrl, eye, side)
-    _forehead_and_frown(img, p, x, y, aa, ctrl)
-    _mouth(img, p, x, y, aa, ctrl)
-    _front_hair(img, p, x, y, aa)
-    return _finish(img, p, x, y, size)
+    base = _background_and_body(p, x, y, aa)
+    _skin(base, p, x, y, aa)
+    hair = _front_hair(p, x, y, aa)
+    imgs = []
+    for ctrl in ctrls:
+        img = base.copy() if len(imgs) < len(ctrls) - 1 else base
+        _features(img, p, x, y, aa, ctrl)
+        _paint(img, *hair)
+        imgs.append(img)
+    return _finish(imgs, p, x, y, size)
+
+
+def _render(params, expressions, size):
+    """``{expression: (n, size, size, 3)}`` for the faces in ``params``."""
+    for e in expressions:
+        _check_expression(e)
+    size = _check_int("size", size, 16)
+    params = dict(params)
+    params["lash"] = np.full(len(params["uid"]), max(1.3 / size, 0.0075))
+    ctrls = [expression_controls(params, e) for e in expressions]
+    n = len(params["uid"])
+    out = {e: np.empty((n, size, size, 3)) for e in expressions}
+    for start in range(0, n, _FACES_PER_BATCH):
+        idx = slice(start, min(n, start + _FACES_PER_BATCH))
+        imgs = _render_batch(_take(params, idx), [_take(c, idx) for c in ctrls], size)
+        for e, img in zip(expressions, imgs):
+            out[e][idx] = img
+    return out
 
 
 def _take(params, index):
@@ -696,17 +750,7 @@ def render_faces(params, expression="neutral", size=128):
     >>> faces.shape, float(faces.min()) >= 0, float(faces.max()) <= 1
     ((2, 32, 32, 3), True, True)
     """
-    _check_expression(expression)
-    size = _check_int("size", size, 16)
-    params = dict(params)
-    params["lash"] = np.full(len(params["uid"]), max(1.3 / size, 0.0075))
-    ctrl = expression_controls(params, expression)
-    n = len(params["uid"])
-    out = np.empty((n, size, size, 3))
-    for start in range(0, n, _FACES_PER_BATCH):
-        idx = slice(start, min(n, start + _FACES_PER_BATCH))
-        out[idx] = _render_batch(_take(params, idx), _take(ctrl, idx), size)
-    return out
+    return _render(params, (expression,), size)[expression]
 
 
 def synthetic_face(params=None, expression="neutral", size=128, seed=0):
@@ -762,8 +806,12 @@ def synthetic_pairs(n=400, expression="happy", seed=0, size=128):
     size = _check_int("size", size, 16)
     seed = _check_int("seed", seed, 0)
     params = random_identities(n, seed)
-    inputs = render_faces(params, "neutral", size)
-    targets = inputs.copy() if expression == "neutral" else render_faces(params, expression, size)
+    if expression == "neutral":
+        inputs = render_faces(params, "neutral", size)
+        targets = inputs.copy()
+    else:
+        faces = _render(params, ("neutral", expression), size)
+        inputs, targets = faces["neutral"], faces[expression]
     width = max(3, len(str(n - 1)))
     ids = np.array([f"syn{i:0{width}d}" for i in range(n)])
     meta = {"params": params, "regions": EXPRESSION_REGIONS[expression],

@@ -1,0 +1,200 @@
+"""Tests for the synthetic paired-face generator (pixelfes_edu.synthetic)."""
+import numpy as np
+import pytest
+from scipy.ndimage import distance_transform_edt, uniform_filter
+
+from pixelfes_edu.geometry import CANONICAL, canonical_eyes, region_masks
+from pixelfes_edu.pairs import Pairs
+from pixelfes_edu.synthetic import (
+    EXPRESSION_REGIONS,
+    LOCALITY_MARGIN,
+    SYNTHETIC_EXPRESSIONS,
+    expression_controls,
+    expression_region,
+    random_identities,
+    render_faces,
+    synthetic_face,
+    synthetic_pairs,
+)
+
+EXPRESSIVE = [e for e in SYNTHETIC_EXPRESSIONS if e != "neutral"]
+SIZE = 128          # the paper's crop size: locality is tested where it matters
+N_LOCAL = 24        # faces per expression in the locality tests
+
+
+@pytest.fixture(scope="module")
+def neutral128():
+    """Inputs and parameters of N_LOCAL faces at 128 px (rendered once)."""
+    p = synthetic_pairs(n=N_LOCAL, expression="neutral", seed=7, size=SIZE)
+    return p.inputs, p.meta["params"]
+
+
+def test_required_expressions_present():
+    for e in ("neutral", "happy", "sad", "surprise", "angry"):
+        assert e in SYNTHETIC_EXPRESSIONS
+        assert e in EXPRESSION_REGIONS
+
+
+def test_pairs_shape_dtype_range_and_labels():
+    p = synthetic_pairs(n=5, expression="sad", seed=3, size=48)
+    assert isinstance(p, Pairs)
+    assert p.inputs.shape == p.targets.shape == (5, 48, 48, 3)
+    assert p.inputs.dtype == p.targets.dtype == np.float64
+    for a in (p.inputs, p.targets):
+        assert np.isfinite(a).all() and a.min() >= 0.0 and a.max() <= 1.0
+    assert p.ids.tolist() == ["syn000", "syn001", "syn002", "syn003", "syn004"]
+    assert p.expression == "sad" and p.name == "synthetic"
+    assert p.source == "synthetic faces (generated, seed=3)"
+    assert p.meta["regions"] == EXPRESSION_REGIONS["sad"]
+
+
+def test_ids_stay_unique_beyond_a_thousand():
+    ids = synthetic_pairs(n=1001, expression="neutral", size=16).ids
+    assert len(set(ids)) == 1001 and ids[0] == "syn0000" and ids[-1] == "syn1000"
+
+
+def test_same_arguments_same_bytes():
+    a = synthetic_pairs(n=4, expression="happy", seed=11, size=64)
+    b = synthetic_pairs(n=4, expression="happy", seed=11, size=64)
+    assert a.inputs.tobytes() == b.inputs.tobytes()
+    assert a.targets.tobytes() == b.targets.tobytes()
+
+
+def test_different_seeds_give_different_people():
+    a = synthetic_pairs(n=4, expression="happy", seed=0, size=64)
+    b = synthetic_pairs(n=4, expression="happy", seed=1, size=64)
+    # every face differs substantially, not just by noise
+    diff = np.abs(a.inputs - b.inputs).mean(axis=(1, 2, 3))
+    assert (diff > 0.03).all()
+
+
+def test_people_within_a_set_differ():
+    x = synthetic_pairs(n=6, expression="neutral", seed=0, size=64).inputs
+    d = np.abs(x[:, None] - x[None]).mean(axis=(2, 3, 4))
+    assert d[~np.eye(6, dtype=bool)].min() > 0.02
+
+
+def test_identity_does_not_depend_on_expression():
+    pairs = [synthetic_pairs(n=3, expression=e, seed=5, size=48) for e in SYNTHETIC_EXPRESSIONS]
+    for p in pairs[1:]:
+        assert p.inputs.tobytes() == pairs[0].inputs.tobytes()
+
+
+def test_face_i_does_not_depend_on_n():
+    small = synthetic_pairs(n=3, expression="angry", seed=2, size=32)
+    big = synthetic_pairs(n=7, expression="angry", seed=2, size=32)
+    assert np.array_equal(small.inputs, big.inputs[:3])
+    assert np.array_equal(small.targets, big.targets[:3])
+
+
+def test_neutral_target_equals_input():
+    p = synthetic_pairs(n=3, expression="neutral", seed=0, size=64)
+    assert np.array_equal(p.inputs, p.targets)
+    assert p.targets is not p.inputs
+
+
+@pytest.mark.parametrize("expression", EXPRESSIVE)
+def test_expression_changes_only_its_regions(neutral128, expression):
+    inputs, params = neutral128
+    targets = render_faces(params, expression, SIZE)
+    change = np.abs(targets - inputs).max(axis=-1)          # (N, H, W)
+    masks = region_masks(SIZE)
+    union = np.zeros((SIZE, SIZE), bool)
+    for name in EXPRESSION_REGIONS[expression]:
+        union |= masks[name]
+    # Margin: LOCALITY_MARGIN (0.2) inter-ocular distances, ~8 px at 128.  A real
+    # smile raises the cheeks, which lie in the gap between the eye and mouth
+    # regions, and deepens the nasolabial folds beside the nose; region_masks has
+    # no cheek region, so the gap is what the margin covers.
+    iod = np.hypot(*np.subtract(CANONICAL["eye_right"], CANONICAL["eye_left"])) * SIZE
+    allowed = distance_transform_edt(~union) <= LOCALITY_MARGIN * iod
+    assert np.array_equal(allowed, expression_region(expression, SIZE))
+    assert allowed.mean() < 0.6            # the allowed area is a minority of the crop
+    # outside: nothing changes (same noise, same lighting for input and target)
+    assert change[:, ~allowed].max() < 1e-9
+    # inside: every face changes visibly in every region the expression names
+    for name in EXPRESSION_REGIONS[expression]:
+        per_face = change[:, masks[name]]
+        assert (per_face.max(axis=1) > 0.08).all(), name
+        assert per_face.mean() > 0.004, name
+
+
+def test_expression_controls_move_features_the_right_way():
+    p = random_identities(8, seed=4)
+    c = {e: expression_controls(p, e) for e in SYNTHETIC_EXPRESSIONS}
+    # image y grows downwards: "up" is negative for brows, positive for the smile control
+    assert (c["happy"]["smile"] > 0).all() and (c["happy"]["mouth_scale"] > 1).all()
+    assert (c["happy"]["eye_low_scale"] < 1).all() and (c["happy"]["cheek_raise"] > 0).all()
+    assert (c["sad"]["smile"] < 0).all() and (c["sad"]["brow_inner"] < 0).all()
+    assert (c["surprise"]["brow_lift"] < 0).all() and (c["surprise"]["eye_open_scale"] > 1).all()
+    assert (c["surprise"]["open_low"] > 0).all()
+    assert (c["angry"]["brow_inner"] > 0).all() and (c["angry"]["brow_inner_dx"] > 0).all()
+    assert (c["angry"]["lip_up_scale"] < 1).all()
+    neutral = c["neutral"]
+    for e in EXPRESSIVE:
+        assert any(not np.array_equal(neutral[k], c[e][k]) for k in neutral), e
+
+
+def test_pupils_land_on_the_canonical_eyes():
+    x = synthetic_pairs(n=30, expression="neutral", seed=9, size=SIZE).inputs.mean(axis=-1)
+    r = 5
+    for cx, cy in canonical_eyes(SIZE):
+        y0, x0 = int(cy), int(cx)
+        win = uniform_filter(x[:, y0 - r:y0 + r + 1, x0 - r:x0 + r + 1], size=(1, 3, 3))
+        yy, xx = np.unravel_index(win.reshape(len(x), -1).argmin(axis=1), win.shape[1:])
+        dist = np.hypot(xx + x0 - r + 0.5 - cx, yy + y0 - r + 0.5 - cy)
+        assert np.median(dist) < 1.8 and dist.max() < 4.0  # jitter of a pixel or two
+
+
+def test_faces_vary_in_skin_tone():
+    x = synthetic_pairs(n=40, expression="neutral", seed=0, size=32).inputs
+    cheek = x[:, 18:20, 9:11].mean(axis=(1, 2, 3))   # left cheek below the eye
+    assert cheek.max() - cheek.min() > 0.3
+
+
+def test_synthetic_face_matches_render_faces():
+    p = random_identities(1, seed=3)
+    face = synthetic_face(p, "surprise", size=32)
+    assert face.shape == (32, 32, 3)
+    assert np.array_equal(face, render_faces(p, "surprise", 32)[0])
+    with pytest.raises(ValueError, match="one person"):
+        synthetic_face(random_identities(2), "happy", 32)
+
+
+@pytest.mark.parametrize("size", [16, 17, 64])
+def test_small_and_odd_sizes(size):
+    p = synthetic_pairs(n=2, expression="happy", size=size)
+    assert p.inputs.shape == (2, size, size, 3)
+    assert not np.array_equal(p.inputs, p.targets)
+
+
+def test_bad_expression_lists_choices():
+    with pytest.raises(ValueError) as err:
+        synthetic_pairs(n=2, expression="smirk")
+    for e in SYNTHETIC_EXPRESSIONS:
+        assert e in str(err.value)
+    with pytest.raises(ValueError, match="happy"):
+        render_faces(random_identities(1), "Happy", 32)
+
+
+@pytest.mark.parametrize("kw, word", [
+    ({"n": 0}, "n must be"), ({"n": -3}, "n must be"), ({"n": 2.5}, "n must be"),
+    ({"size": 15}, "size must be"), ({"size": 8}, "size must be"),
+    ({"seed": -1}, "seed must be"), ({"seed": "a"}, "seed must be"),
+])
+def test_bad_numbers_raise(kw, word):
+    args = dict(n=2, expression="happy", seed=0, size=32)
+    args.update(kw)
+    with pytest.raises(ValueError, match=word):
+        synthetic_pairs(**args)
+
+
+def test_feature_windows_do_not_clip_any_feature(monkeypatch):
+    """Features are drawn over windows only to save time; the full grid gives the same bytes."""
+    import pixelfes_edu.synthetic as syn
+
+    params = random_identities(40, seed=12)   # 40 people: jitter and sizes near their extremes
+    fast = {e: render_faces(params, e, 64) for e in EXPRESSIVE}
+    monkeypatch.setattr(syn, "_window", lambda img, x, y, xr, yr: (img, x, y))
+    for e in EXPRESSIVE:
+        assert np.array_equal(fast[e], render_faces(params, e, 64)), e
