@@ -727,9 +727,9 @@ def load_pairs(name="auto", size=128, **kw):
 
     Examples
     --------
-    >>> p = load_pairs("synthetic", n=8, size=32, seed=0)      # doctest: +SKIP
-    >>> p.inputs.shape, p.source                               # doctest: +SKIP
-    ((8, 32, 32, 3), 'synthetic faces (generated, seed=0)')
+    >>> p = load_pairs("synthetic", n=8, size=32, seed=0, expression="surprised")
+    >>> p.inputs.shape, p.expression, p.source
+    ((8, 32, 32, 3), 'surprise', 'synthetic faces (generated, seed=0)')
     """
     if name == "auto":
         name = "london" if _london_present() else "synthetic"
