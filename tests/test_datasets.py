@@ -503,3 +503,38 @@ def test_manual_cache_rebuilt_when_a_file_changes(tmp_path, counting_aligner):
     changed = ds.load_pairs("cfee", **kw)
     assert len(counting_aligner) == 4
     assert _level(changed.targets[1]) != _level(first.targets[1])
+
+
+def test_gallery_logic_with_stand_in_aligners(real_data, data_root, monkeypatch):
+    """Which images are aligned how (eyes from the manifest / landmarks), independent of align.py."""
+    import pixelfes_edu.align as align
+    from skimage.transform import resize
+
+    seen = {}
+
+    def face(image, eyes=None, size=128):
+        seen[np.asarray(image).shape] = eyes
+        return resize(np.asarray(image, float) / 255, (size, size, 3))
+
+    def landmarks(image, pts, size=128):
+        seen[np.asarray(image).shape] = len(pts)
+        return resize(np.asarray(image, float) / 255, (size, size, 3))
+
+    monkeypatch.setattr(align, "align_face", face, raising=False)
+    monkeypatch.setattr(align, "align_with_landmarks", landmarks, raising=False)
+    _copy(real_data, data_root, [FOX, "gallery/canada/003f.jpg", "gallery/canada/003f.tem",
+                                 "gallery/lisa/lisa2.jpg"])  # lisa2 without its .tem: left out
+    g = ds.load_gallery(size=16)
+    assert sorted(g) == ["astronaut", "canada_003f", "chelsea", "fox", "grace_hopper"]
+    m = load_manifest()
+    assert seen[(429, 640, 3)] == m["fox"]["eyes"]
+    assert seen[(512, 512, 3)] == m["astronaut"]["eyes"]
+    assert seen[(1800, 1350, 3)] == 189
+    assert all(v.shape == (16, 16, 3) and v.dtype == np.float64 for v in g.values())
+    # cached: a second call aligns nothing online again, and a broken extra is caught
+    seen.clear()
+    assert sorted(ds.load_gallery(size=16)) == sorted(g) and (1800, 1350, 3) not in seen
+    with open(data_root / FOX, "ab") as f:
+        f.write(b"x")
+    with pytest.raises(ds.ChecksumError, match="fox"):
+        ds.load_gallery(size=16)
