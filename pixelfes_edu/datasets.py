@@ -614,7 +614,7 @@ def scan_manual(name, root):
         fields = m.groupdict()
         if not _frontal(name, fields):
             continue
-        code = fields["expression"].lstrip("0") if name == "cfee" else fields["expression"]
+        code = fields["expression"]
         if code not in codes:
             continue
         group, pid = _person(name, fields)

@@ -231,9 +231,11 @@ TREES = {
                    "bs001/bs001_N_N_0.png", "bs001/bs001_E_HAPPY_0.png", "bs001/bs001_E_SADNESS_0.png"],
                   "happiness", [("bs000", "bs000/bs000_N_N_0.png", "bs000/bs000_E_HAPPY_0.png"),
                                 ("bs001", "bs001/bs001_N_N_0.png", "bs001/bs001_E_HAPPY_0.png")]),
-    "cfee": (["001/001_01.jpg", "001/001_02.jpg", "001/001_08.jpg", "002/002_01.jpg", "002/002_02.jpg"],
-             "Happy", [("001", "001/001_01.jpg", "001/001_02.jpg"),
-                       ("002", "002/002_01.jpg", "002/002_02.jpg")]),
+    "cfee": (["CFEE_Database_230/A/Images1/01_001.jpg", "CFEE_Database_230/A/Images1/02_001.jpg",
+              "CFEE_Database_230/A/Images1/08_001.jpg", "CFEE_Database_230/B/Images2/01_002.jpg",
+              "CFEE_Database_230/B/Images2/02_002.jpg", "CFEE_Database_230/AU_annotation_all_subjects.xls"],
+             "Happy", [("001", "CFEE_Database_230/A/Images1/01_001.jpg", "CFEE_Database_230/A/Images1/02_001.jpg"),
+                       ("002", "CFEE_Database_230/B/Images2/01_002.jpg", "CFEE_Database_230/B/Images2/02_002.jpg")]),
 }
 
 
@@ -270,7 +272,7 @@ def test_manual_scan_keeps_only_frontal(tmp_path):
 
 def test_manual_missing_root_names_scheme(tmp_path):
     for name, example in [("kdef", "AF01HAS.JPG"), ("rafd", "Rafd090_01_Caucasian_female_happy_frontal.jpg"),
-                          ("bosphorus", "bs000_E_HAPPY_0.png"), ("cfee", "001_02.jpg")]:
+                          ("bosphorus", "bs000_E_HAPPY_0.png"), ("cfee", "02_001.jpg")]:
         with pytest.raises(FileNotFoundError) as err:
             ds.load_pairs(name, root=tmp_path / "nowhere", expression="happy")
         assert example in str(err.value) and "does not exist" in str(err.value)
@@ -306,9 +308,9 @@ def test_manual_mismatched_pairs_raise_or_warn(tmp_path, fake_aligner):
 
 def test_manual_corrupt_image_is_named(tmp_path, fake_aligner):
     root = _tree(tmp_path, TREES["cfee"][0])
-    bad = root / "002/002_02.jpg"
+    bad = root / "CFEE_Database_230/B/Images2/02_002.jpg"
     bad.write_bytes(bad.read_bytes()[:40])
-    with pytest.raises(ds.CorruptFileError, match="002_02.jpg"):
+    with pytest.raises(ds.CorruptFileError, match="02_002.jpg"):
         ds.load_pairs("cfee", root=root, expression="happy", size=8, workers=1, progress=False)
 
 
@@ -499,7 +501,7 @@ def test_manual_cache_rebuilt_when_a_file_changes(tmp_path, counting_aligner):
     first = ds.load_pairs("cfee", **kw)
     ds.load_pairs("cfee", **kw)
     assert len(counting_aligner) == 2
-    Image.fromarray(np.full((48, 40, 3), 7, np.uint8)).save(root / "002/002_02.jpg")
+    Image.fromarray(np.full((48, 40, 3), 7, np.uint8)).save(root / "CFEE_Database_230/B/Images2/02_002.jpg")
     changed = ds.load_pairs("cfee", **kw)
     assert len(counting_aligner) == 4
     assert _level(changed.targets[1]) != _level(first.targets[1])
