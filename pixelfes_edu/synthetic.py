@@ -89,14 +89,14 @@ _UNIFORM = (
     ("chin_y", 0.92, 0.97),
     ("jaw_taper", 0.15, 0.35),     # how much the face narrows towards the chin
     ("jaw_power", 1.3, 2.2),
-    ("hairline", 0.14, 0.20),
+    ("hairline", 0.12, 0.23),
     ("hair_volume", 0.015, 0.06),
-    ("hair_length", 0.35, 1.05),   # lowest y of the hair (below the face: long hair)
+    ("hair_length", 0.20, 1.05),   # lowest y of the hair (< 0.4: short hair, ears show)
     ("hair_part", -0.03, 0.03),
     ("hair_gray", 0.0, 1.0),
     ("eye_w", 0.064, 0.075),       # eye half-width
-    ("eye_open", 0.022, 0.028),    # upper lid height above the pupil
-    ("eye_low", 0.014, 0.019),     # lower lid depth below the pupil
+    ("eye_open", 0.024, 0.030),    # upper lid height above the pupil
+    ("eye_low", 0.015, 0.020),     # lower lid depth below the pupil
     ("eye_tilt", -0.004, 0.008),   # outer corners up
     ("iris_r", 0.026, 0.030),
     ("brow_h", 0.070, 0.088),      # brow height above the pupil
@@ -106,9 +106,9 @@ _UNIFORM = (
     ("brow_density", 0.55, 0.95),
     ("nose_w", 0.048, 0.066),
     ("nose_shade", 0.5, 1.0),
-    ("mouth_w", 0.088, 0.108),     # mouth half-width
-    ("lip_up", 0.014, 0.022),
-    ("lip_low", 0.019, 0.029),
+    ("mouth_w", 0.90, 1.06),       # mouth width / canonical mouth width
+    ("lip_up", 0.016, 0.024),
+    ("lip_low", 0.021, 0.031),
     ("lip_bow", 0.002, 0.005),
     ("lip_red", 0.0, 1.0),
     ("cheek_blush", 0.0, 1.0),
@@ -122,6 +122,7 @@ _UNIFORM = (
     ("ear_y", 0.04, 0.07),
     ("neck_w", 0.10, 0.14),
     ("shoulder_y", 0.93, 1.0),
+    ("stubble", -2.0, 1.0),        # > 0: a shadow of beard on the lower face
 )
 # (name, standard deviation in pixels at size 128): canonical-position jitter
 _JITTER = (("eye_left_dx", 0.6), ("eye_left_dy", 0.6), ("eye_right_dx", 0.6),
@@ -218,6 +219,7 @@ def random_identities(n, seed=0):
         x0, y0 = (np.array(CANONICAL[name]) - mid) / scale + _REF_MID
         p[key] = np.stack([x0 + p[key + "_dx"] / scale, y0 + p[key + "_dy"] / scale], axis=1)
     p["face_cx"] = 0.5 + p["face_dx"] / scale
+    p["mouth_w"] = p["mouth_w"] * 0.5 * (CANONICAL["mouth_right"][0] - CANONICAL["mouth_left"][0]) / scale
     return p
 
 
@@ -393,6 +395,12 @@ def _skin(img, p, x, y, aa):
     # shadows are warmer than lights (subsurface scattering), a cheap version of it
     skin = p["skin"][:, None, None, :] * shade[..., None] ** np.array([0.8, 1.0, 1.15])
     _paint(img, cover, skin)
+    # stubble: a darker, hair-tinted lower face for some people (drawn under the lips)
+    st = np.clip(_col(p, "stubble"), 0, 1)
+    ny = p["nose"][:, 1][:, None, None]
+    edge = ny + 0.035 - 0.09 * np.clip((np.abs(X) - 0.35) / 0.65, 0, 1)  # up to the sideburns
+    band = np.clip((y - edge) / 0.05, 0, 1)
+    _paint(img, 0.3 * st * band * cover, p["hair"] * 0.9)
     return cover
 
 
@@ -439,8 +447,8 @@ def _nose(img, p, x, y, aa):
         dark = (0.09 + 0.07 * side * -lx) * np.clip(1 - d / 0.012, 0, 1) * along * t
         _shade(img, -strength * dark)
         # nose wing (ala) and nostril
-        wing = _bump(x - nx - side * nw * 0.72, y - ny - 0.004, nw * 0.42, 0.017)
-        _shade(img, -0.07 * strength * wing * (np.abs(x - nx) > nw * 0.45))
+        wing = _bump(x - nx - side * nw * 0.72, y - ny - 0.004, nw * 0.42, 0.019)
+        _shade(img, -0.12 * strength * wing * np.clip((np.abs(x - nx) - nw * 0.4) / (nw * 0.2), 0, 1))
         nostril = _bump(x - nx - side * nw * 0.38, y - ny - 0.011, 0.015, 0.0075)
         _shade(img, -0.65 * nostril)
     # highlight along the ridge and on the tip, shadow under the nose

@@ -1,7 +1,7 @@
 """Tests for the synthetic paired-face generator (pixelfes_edu.synthetic)."""
 import numpy as np
 import pytest
-from scipy.ndimage import distance_transform_edt, uniform_filter
+from scipy.ndimage import distance_transform_edt
 
 from pixelfes_edu.geometry import CANONICAL, canonical_eyes, region_masks
 from pixelfes_edu.pairs import Pairs
@@ -135,15 +135,24 @@ def test_expression_controls_move_features_the_right_way():
         assert any(not np.array_equal(neutral[k], c[e][k]) for k in neutral), e
 
 
-def test_pupils_land_on_the_canonical_eyes():
-    x = synthetic_pairs(n=30, expression="neutral", seed=9, size=SIZE).inputs.mean(axis=-1)
-    r = 5
-    for cx, cy in canonical_eyes(SIZE):
-        y0, x0 = int(cy), int(cx)
-        win = uniform_filter(x[:, y0 - r:y0 + r + 1, x0 - r:x0 + r + 1], size=(1, 3, 3))
-        yy, xx = np.unravel_index(win.reshape(len(x), -1).argmin(axis=1), win.shape[1:])
-        dist = np.hypot(xx + x0 - r + 0.5 - cx, yy + y0 - r + 0.5 - cy)
-        assert np.median(dist) < 1.8 and dist.max() < 4.0  # jitter of a pixel or two
+def test_irises_land_on_the_canonical_eyes():
+    # Re-colour the irises: the difference image is exactly the visible irises,
+    # and its centroid on each side is where that eye's pupil was drawn.
+    params = random_identities(40, seed=9)
+    recoloured = dict(params, iris=1.0 - params["iris"])
+    diff = np.abs(render_faces(params, "neutral", SIZE)
+                  - render_faces(recoloured, "neutral", SIZE)).sum(axis=-1)
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] + 0.5
+    half = xx < SIZE / 2
+    for side, (cx, cy) in zip((half, ~half), canonical_eyes(SIZE)):
+        w = diff * side
+        mass = w.sum(axis=(1, 2))
+        assert (mass > 0).all()
+        ex, ey = (w * xx).sum(axis=(1, 2)) / mass, (w * yy).sum(axis=(1, 2)) / mass
+        dist = np.hypot(ex - cx, ey - cy)
+        # per-person jitter of a pixel or two (clipped at 2.5 px), the lids hide a bit of iris
+        assert np.median(dist) < 1.5 and dist.max() < 3.5, (np.median(dist), dist.max())
+        assert dist.std() > 0.1                 # there is jitter: not all at one spot
 
 
 def test_faces_vary_in_skin_tone():
