@@ -78,8 +78,8 @@ def check_values(X, name="X"):
     """Refuse NaN/inf and values outside [0, 1] by more than ``RANGE_TOLERANCE``; return X."""
     lo, hi = X.min(), X.max()  # NaN and inf propagate into min/max: one pass checks all three
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        bad = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(bad)}); clean or drop those images")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+        raise ValueError(f"{name} contains NaN or inf (first at index {bad}); clean or drop those images")
     if lo < -RANGE_TOLERANCE or hi > 1 + RANGE_TOLERANCE:
         raise ValueError(
             f"{name} has values in [{lo:.3g}, {hi:.3g}], outside [0, 1]: "
@@ -242,7 +242,11 @@ class PixelRidge(_PixelModel):
         Xf, Tf = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (N, D) views: pixels x channels
         s = {k: np.zeros(Xf.shape[1]) for k in ("sx", "st", "sxx", "sxt")}
         for i in range(0, len(X), 8):  # 8 images at a time stay in cache: one trip through memory
-            x, t = check_values(Xf[i:i + 8], "X"), check_values(Tf[i:i + 8], "T")
+            try:
+                x, t = check_values(Xf[i:i + 8], "X"), check_values(Tf[i:i + 8], "T")
+            except ValueError:  # re-check whole arrays so the message gives the (n, h, w, c) index
+                _check_pair(X, T)
+                raise
             s["sx"] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
             s["st"] += t.sum(0)
             s["sxx"] += np.einsum("nd,nd->d", x, x)
@@ -477,6 +481,23 @@ class PixelKernelRidge(_PixelModel):
         Y = Y.reshape(X.shape)
         return Y[0] if single else Y
 
+    def to_lut(self):
+        """Compile to a per-pixel lookup table over the 256 levels of 8-bit input.
+
+        ``table[l] = predict(l / 255)`` for every pixel: exact for inputs on the
+        8-bit grid, predicted by a gather instead of N kernel evaluations.
+
+        >>> X = np.random.default_rng(0).integers(0, 256, (20, 4, 4)) / 255
+        >>> k = PixelKernelRidge(sigma=0.5).fit(X, X)
+        >>> lut = k.to_lut()
+        >>> bool(np.allclose(lut.predict(X), k.predict(X))), lut.n_params
+        (True, 4096)
+        """
+        self._require_fit()
+        levels = np.arange(256) / 255.0
+        return PixelLUT(self.predict(np.broadcast_to(levels.reshape((256,) + (1,) * len(self.input_shape_)),
+                                                      (256,) + self.input_shape_)))
+
     @property
     def n_params(self):
         """N dual coefficients per pixel, per channel (Table I: 655e4 at N=400, 128x128)."""
@@ -505,6 +526,46 @@ class PixelKernelRidge(_PixelModel):
             self._factorise()
             return self.__dict__[name]
         raise AttributeError(name)
+
+
+class PixelLUT:
+    """A per-pixel lookup table ``table_[level, h, w(, c)]`` over 8-bit input levels.
+
+    Made by :meth:`PixelKernelRidge.to_lut`.  ``predict`` accepts uint8 images
+    or floats that lie on the 8-bit grid (``k / 255``) and gathers one value
+    per pixel.
+    """
+
+    def __init__(self, table):
+        self.table_ = np.asarray(table, dtype=np.float64)
+        self.input_shape_ = self.table_.shape[1:]
+
+    def predict(self, X):
+        X = np.asarray(X)
+        single = X.shape == self.input_shape_
+        X = X[None] if single else X
+        if X.shape[1:] != self.input_shape_:
+            raise ValueError(f"the table is for images of shape {self.input_shape_}, got {X.shape[1:]}")
+        if X.dtype == np.uint8:
+            level = X
+        else:
+            X = check_images(X, "X")
+            level = np.rint(X * 255)
+            if np.abs(X * 255 - level).max() > 1e-6 or level.min() < 0 or level.max() > 255:
+                raise ValueError("X is not on the 8-bit grid (values k/255): use the exact model's predict")
+            level = level.astype(np.intp)
+        flat = level.reshape(len(X), -1)
+        Y = self.table_.reshape(256, -1)[flat, np.arange(flat.shape[1])].reshape(X.shape)  # the gather
+        return Y[0] if single else Y
+
+    @property
+    def n_params(self):
+        """256 entries per pixel, per channel."""
+        return 256 * self.input_shape_[0] * self.input_shape_[1]
+
+    @property
+    def nbytes(self):
+        return self.table_.nbytes
 
 
 # --------------------------------------------------------------------------- MR baseline
