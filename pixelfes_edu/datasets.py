@@ -388,36 +388,60 @@ def _drop_stale(path):
 
 
 def _prepare_one(job):
-    """Worker: read one pair and align it. ``job`` = (input, target, tem|None, size, source)."""
+    """Worker: read one pair and align it. ``job`` = (input, target, tem|None, size, source).
+
+    Returns ``(input, target)`` crops, or the alignment error message (e.g. no
+    face detected) as a string; unreadable files raise :class:`CorruptFileError`.
+    """
     from . import align
 
     inp, tgt, tem, size, source = job
     neutral, expressive = _read_uint8(inp, source), _read_uint8(tgt, source)
-    landmarks = align.read_tem(tem) if tem else None
-    x, y, _info = align.align_pair(neutral, expressive, landmarks=landmarks, size=size)
+    try:
+        landmarks = align.read_tem(tem) if tem else None
+        x, y, _info = align.align_pair(neutral, expressive, landmarks=landmarks, size=size)
+    except (ValueError, RuntimeError) as e:
+        return f"{Path(inp).name} / {Path(tgt).name}: {e}"
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
 def _prepare_all(jobs, workers, progress, desc):
-    """Run :func:`_prepare_one` on every job, on ``workers`` processes, with a progress bar."""
+    """Run :func:`_prepare_one` on every job, on ``workers`` processes, with a progress bar.
+
+    Returns ``(inputs, targets, failed)``: stacked crops of the pairs that
+    aligned, and ``{job index: error message}`` for those that did not.
+    """
     from tqdm.auto import tqdm
 
     workers = max(1, min(int(workers), len(jobs)))
+    results = []
     with tqdm(total=len(jobs), desc=desc, unit="pair", disable=not progress) as bar:
         if workers == 1:
-            results = []
             for job in jobs:
                 results.append(_prepare_one(job))
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = []
                 for r in pool.map(_prepare_one, jobs, chunksize=2):
                     results.append(r)
                     bar.update()
-    inputs = np.stack([r[0] for r in results])
-    targets = np.stack([r[1] for r in results])
-    return inputs, targets
+    failed = {i: r for i, r in enumerate(results) if isinstance(r, str)}
+    ok = [r for r in results if not isinstance(r, str)]
+    if not ok:
+        raise ValueError("no pair could be aligned: " + "; ".join(failed.values()))
+    return np.stack([r[0] for r in ok]), np.stack([r[1] for r in ok]), failed
+
+
+def _report_failures(name, failed, ids, strict):
+    """Alignment failures: raise (strict) or warn; returns the ids that were kept."""
+    if failed:
+        msg = (f"{name}: {len(failed)} pair(s) could not be aligned: "
+               + "; ".join(f"{ids[i]} ({m})" for i, m in sorted(failed.items())))
+        if strict:
+            raise ValueError(msg + ". Pass strict=False to leave them out, or crop those photos "
+                             "so that the face is frontal and clearly visible.")
+        warnings.warn(msg + "; left out (strict=False).", stacklevel=3)
+    return [x for i, x in enumerate(ids) if i not in failed]
 
 
 def _alignment_measures(inputs, targets):
@@ -516,7 +540,8 @@ def _load_london(size=128, strict=True, progress=True, workers=2, download=True,
     jobs = [(str(root / layout[p]["input"]), str(root / layout[p]["target"]),
              str(root / layout[p]["landmarks"]), size, "london") for p in complete]
     t0 = time.perf_counter()
-    inputs, targets = _prepare_all(jobs, workers, progress, f"aligning London pairs ({size}px)")
+    inputs, targets, failed = _prepare_all(jobs, workers, progress, f"aligning London pairs ({size}px)")
+    complete = _report_failures("london", failed, complete, strict)
     meta = {"citation": src["citation"], "licence": src["licence"], "homepage": src["homepage"],
             "size": size, "prep_version": PREP_VERSION,
             **_alignment_measures(inputs, targets),
@@ -660,7 +685,8 @@ def _load_manual(name, root=None, expression="happy", size=128, strict=True, pro
         except (OSError, ValueError, KeyError):
             pass
     jobs = [(str(a), str(b), None, size, name) for a, b in paths]
-    inputs, targets = _prepare_all(jobs, workers, progress, f"aligning {name} pairs ({size}px)")
+    inputs, targets, failed = _prepare_all(jobs, workers, progress, f"aligning {name} pairs ({size}px)")
+    complete = _report_failures(name, failed, complete, strict)
     meta = {"citation": src["citation"], "licence": src["licence"], "homepage": src["homepage"],
             "root": str(root), "size": size, "prep_version": PREP_VERSION}
     if len(inputs) >= 2:

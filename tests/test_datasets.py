@@ -540,3 +540,21 @@ def test_gallery_logic_with_stand_in_aligners(real_data, data_root, monkeypatch)
         f.write(b"x")
     with pytest.raises(ds.ChecksumError, match="fox"):
         ds.load_gallery(size=16)
+
+
+def test_alignment_failures_are_reported_not_dropped(tmp_path, monkeypatch, fake_aligner):
+    import pixelfes_edu.align as align
+
+    def picky(neutral, expressive, landmarks=None, eyes=None, size=128):
+        if _level(neutral / 255.0) == _colour("Rafd090_02_Moroccan_male_neutral_frontal.jpg"):
+            raise ValueError("no face found")
+        return _fake_align_pair(neutral, expressive, size=size)
+
+    monkeypatch.setattr(align, "align_pair", picky, raising=False)
+    root = _tree(tmp_path, TREES["rafd"][0])
+    kw = dict(root=root, expression="surprise", size=8, workers=1, progress=False)
+    with pytest.raises(ValueError, match="Rafd090_02_Moroccan_male_neutral_frontal.jpg.*no face found"):
+        ds.load_pairs("rafd", **kw)
+    with pytest.warns(UserWarning, match="no face found"):
+        p = ds.load_pairs("rafd", strict=False, **kw)
+    assert p.ids.tolist() == ["01"]
