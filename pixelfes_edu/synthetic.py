@@ -315,17 +315,38 @@ def _segment_dist(x, y, x0, y0, x1, y1):
     return np.hypot(x - x0 - s * vx, y - y0 - s * vy), s
 
 
+def _support(img, a):
+    """``img`` and ``a`` cut to the rows and columns where ``a`` is not zero (views)."""
+    a = np.broadcast_to(a, img.shape[:3])
+    nz = a != 0
+    rows, cols = np.flatnonzero(nz.any(axis=(0, 2))), np.flatnonzero(nz.any(axis=(0, 1)))
+    if len(rows) == 0:
+        return None, None, None
+    box = (slice(None), slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    return img[box], a[box], box
+
+
 def _paint(img, alpha, colour):
-    """Composite ``colour`` (``(B, 3)`` or per pixel) over ``img`` with coverage ``alpha``."""
+    """Composite ``colour`` (``(B, 3)`` or per pixel) over ``img`` with coverage ``alpha``.
+
+    Only the rows and columns where ``alpha > 0`` are touched (same result, less work).
+    """
     if colour.ndim == 2:
         colour = colour[:, None, None, :]
-    img += alpha[..., None] * (colour - img)
+    view, a, box = _support(img, alpha)
+    if view is None:
+        return img
+    if colour.shape[1] > 1 or colour.shape[2] > 1:   # per-pixel colour: cut it too
+        colour = np.broadcast_to(colour, img.shape)[box]
+    view += a[..., None] * (colour - view)
     return img
 
 
 def _shade(img, amount):
-    """Multiply ``img`` by ``1 + amount`` (darken with negative amounts)."""
-    img *= (1.0 + amount)[..., None]
+    """Multiply ``img`` by ``1 + amount`` (darken with negative amounts) where ``amount != 0``."""
+    view, a, _ = _support(img, amount)
+    if view is not None:
+        view *= (1.0 + a)[..., None]
     return img
 
 
