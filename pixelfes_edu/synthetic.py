@@ -27,7 +27,8 @@ sad         mouth corners down, lower lip pushed up, inner brows up,
             slightly lowered upper lids
 surprise    brows up, eyes wide open, mouth open in an "O", forehead lines
 angry       brows down and together, frown lines, narrowed eyes, lips pressed
-disgust     upper lip raised, mouth corners down, brows lowered, eyes narrowed
+disgust     upper lip raised, mouth corners down, nose wrinkled, brows lowered,
+            eyes narrowed
 ==========  ===============================================================
 
 Examples
@@ -87,7 +88,7 @@ _UNIFORM = (
     ("face_w", 0.31, 0.35),        # face half-width at the cheekbones
     ("face_top", 0.09, 0.13),
     ("chin_y", 0.92, 0.97),
-    ("jaw_taper", 0.15, 0.35),     # how much the face narrows towards the chin
+    ("jaw_taper", 0.20, 0.40),     # how much the face narrows towards the chin
     ("jaw_power", 1.3, 2.2),
     ("hairline", 0.12, 0.23),
     ("hair_volume", 0.015, 0.06),
@@ -243,13 +244,13 @@ def expression_controls(params, expression):
              eye_open_scale=one, eye_low_scale=one, lower_lid_fold=zero, crows_feet=zero,
              brow_lift=zero, brow_inner=zero, brow_outer=zero, brow_inner_dx=zero,
              brow_arch_scale=one, frown_lines=zero, forehead_lines=zero,
-             cheek_raise=zero, fold=zero)
+             cheek_raise=zero, fold=zero, nose_wrinkle=zero)
     if expression == "neutral":
         return c
     k = params["expression_strength"][expression]
     if expression == "happy":
-        c.update(smile=0.024 * k, mouth_scale=1 + 0.20 * k, mouth_dy=-0.004 * k,
-                 open_up=0.004 * k, open_low=0.012 * k, teeth=k, lip_up_scale=1 - 0.3 * k,
+        c.update(smile=0.030 * k, mouth_scale=1 + 0.22 * k, mouth_dy=-0.004 * k,
+                 open_up=0.005 * k, open_low=0.014 * k, teeth=k, lip_up_scale=1 - 0.3 * k,
                  lip_low_scale=1 - 0.15 * k, eye_low_scale=1 - 0.45 * k,
                  eye_open_scale=1 - 0.12 * k, lower_lid_fold=k, crows_feet=k,
                  cheek_raise=k, fold=k)
@@ -258,7 +259,7 @@ def expression_controls(params, expression):
                  lip_low_scale=1 + 0.15 * k, corner_shadow=k, eye_open_scale=1 - 0.15 * k,
                  brow_inner=-0.020 * k, brow_outer=0.005 * k, brow_arch_scale=1 - 0.5 * k)
     elif expression == "surprise":
-        c.update(mouth_scale=1 - 0.30 * k, open_up=0.010 * k, open_low=0.034 * k,
+        c.update(mouth_scale=1 - 0.40 * k, open_up=0.012 * k, open_low=0.038 * k,
                  round_mouth=k, lip_up_scale=1 - 0.1 * k, eye_open_scale=1 + 0.55 * k,
                  eye_low_scale=1 + 0.2 * k, brow_lift=-0.026 * k, brow_arch_scale=1 + 0.5 * k,
                  forehead_lines=k)
@@ -272,7 +273,7 @@ def expression_controls(params, expression):
                  open_up=0.003 * k, teeth=0.6 * k, lip_low_scale=1 + 0.1 * k,
                  eye_open_scale=1 - 0.3 * k, eye_low_scale=1 - 0.35 * k, brow_lift=0.004 * k,
                  brow_inner=0.010 * k, brow_inner_dx=0.006 * k, frown_lines=0.6 * k,
-                 corner_shadow=0.6 * k, fold=0.8 * k)
+                 corner_shadow=0.6 * k, fold=0.8 * k, nose_wrinkle=k)
     return c
 
 
@@ -454,7 +455,7 @@ def _cheeks_and_folds(img, p, x, y, aa, ctrl):
         _shade(img, -depth * np.clip(1 - d / 0.007, 0, 1) * fade)
 
 
-def _nose(img, p, x, y, aa):
+def _nose(img, p, x, y, aa, ctrl):
     nx, ny = p["nose"][:, 0][:, None, None], p["nose"][:, 1][:, None, None]
     nw, strength = _col(p, "nose_w"), _col(p, "nose_shade")
     ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
@@ -465,18 +466,25 @@ def _nose(img, p, x, y, aa):
     for side in (-1, 1):
         # shaded flank of the bridge, darker on the side away from the light
         d = np.abs(x - nx - side * half)
-        dark = (0.09 + 0.07 * side * -lx) * np.clip(1 - d / 0.012, 0, 1) * along * t
+        dark = (0.12 + 0.08 * side * -lx) * np.clip(1 - d / 0.014, 0, 1) * along * t
         _shade(img, -strength * dark)
         # nose wing (ala) and nostril
         wing = _bump(x - nx - side * nw * 0.72, y - ny - 0.004, nw * 0.42, 0.019)
         _shade(img, -0.12 * strength * wing * np.clip((np.abs(x - nx) - nw * 0.4) / (nw * 0.2), 0, 1))
-        nostril = _bump(x - nx - side * nw * 0.38, y - ny - 0.011, 0.015, 0.0075)
-        _shade(img, -0.65 * nostril)
+        nostril = _bump(x - nx - side * nw * 0.38, y - ny - 0.011, 0.017, 0.0085)
+        _shade(img, -0.7 * nostril)
     # highlight along the ridge and on the tip, shadow under the nose
     ridge = np.clip(1 - np.abs(x - nx + 0.004 * lx) / 0.008, 0, 1) * along * (0.4 + 0.6 * t)
     _shade(img, 0.06 * ridge)
     _shade(img, 0.10 * _bump(x - nx + 0.006 * lx, y - ny + 0.006, 0.020, 0.014))
     _shade(img, -0.16 * strength * _bump(x - nx, y - ny - 0.022, nw * 0.9, 0.012))
+    # wrinkles across the upper bridge (disgust)
+    nwr = ctrl["nose_wrinkle"][:, None, None]
+    if np.any(nwr > 0):
+        for j, dy in enumerate((0.035, 0.052, 0.069)):
+            yw = ey + dy + 0.25 * np.abs(x - nx)
+            band = _inside(0.0028 - np.abs(y - yw), aa) * _inside(0.024 - 0.003 * j - np.abs(x - nx), aa)
+            _shade(img, -0.12 * nwr * band)
     # philtrum: two faint ridges from the nose base towards the upper lip
     for side in (-1, 1):
         d, s = _segment_dist(x, y, nx + side * 0.007, ny + 0.026, nx + side * 0.010, ny + 0.12)
@@ -698,7 +706,7 @@ def _features(img, p, x, y, aa, ctrl):
     _cheeks_and_folds(win[0], p, win[1], win[2], aa, ctrl)
     win = _window(img, x, y, (nose[:, 0].min() - 0.11, nose[:, 0].max() + 0.11),
                   (ey0 - 0.01, nose[:, 1].max() + 0.13))
-    _nose(win[0], p, win[1], win[2], aa)
+    _nose(win[0], p, win[1], win[2], aa, ctrl)
     for side, eye in ((-1, "eye_left"), (1, "eye_right")):
         e = p[eye]
         win = _window(img, x, y, (e[:, 0].min() - 0.15, e[:, 0].max() + 0.15),
