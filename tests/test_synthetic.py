@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import distance_transform_edt
 
-from pixelfes_edu.geometry import CANONICAL, canonical_eyes, region_masks
+from pixelfes_edu.geometry import CANONICAL, canonical_eyes, canonical_points, region_masks
 from pixelfes_edu.pairs import Pairs
 from pixelfes_edu.synthetic import (
     EXPRESSION_REGIONS,
@@ -135,29 +135,51 @@ def test_expression_controls_move_features_the_right_way():
         assert any(not np.array_equal(neutral[k], c[e][k]) for k in neutral), e
 
 
-def test_irises_land_on_the_canonical_eyes():
-    # Re-colour the irises: the difference image is exactly the visible irises,
-    # and its centroid on each side is where that eye's pupil was drawn.
-    params = random_identities(40, seed=9)
+def _iris_centres(params, size):
+    """Centroids ``(n, 2, 2)`` of the visible irises of the left and right half of each face.
+
+    Re-colouring the irises changes exactly the visible iris pixels, so the
+    centroid of the change on each side is where that eye's pupil was drawn.
+    """
     recoloured = dict(params, iris=1.0 - params["iris"])
-    diff = np.abs(render_faces(params, "neutral", SIZE)
-                  - render_faces(recoloured, "neutral", SIZE)).sum(axis=-1)
-    yy, xx = np.mgrid[0:SIZE, 0:SIZE] + 0.5
-    half = xx < SIZE / 2
-    for side, (cx, cy) in zip((half, ~half), canonical_eyes(SIZE)):
+    diff = np.abs(render_faces(params, "neutral", size)
+                  - render_faces(recoloured, "neutral", size)).sum(axis=-1)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    out = []
+    for side in (xx < size / 2, xx >= size / 2):
         w = diff * side
         mass = w.sum(axis=(1, 2))
         assert (mass > 0).all()
-        ex, ey = (w * xx).sum(axis=(1, 2)) / mass, (w * yy).sum(axis=(1, 2)) / mass
-        dist = np.hypot(ex - cx, ey - cy)
-        # per-person jitter of a pixel or two (clipped at 2.5 px), the lids hide a bit of iris
-        assert np.median(dist) < 1.5 and dist.max() < 3.5, (np.median(dist), dist.max())
-        assert dist.std() > 0.1                 # there is jitter: not all at one spot
+        out.append(np.stack([(w * xx).sum(axis=(1, 2)), (w * yy).sum(axis=(1, 2))], 1) / mass[:, None])
+    return np.stack(out, axis=1)
+
+
+def test_irises_land_on_the_canonical_eyes():
+    centres = _iris_centres(random_identities(40, seed=9), SIZE)
+    dist = np.hypot(*(centres - canonical_eyes(SIZE)).transpose(2, 0, 1))   # (n, 2)
+    # per-person jitter of a pixel or two (clipped at 2.5 px); the lids hide a bit of iris
+    assert np.median(dist) < 1.5 and dist.max() < 3.5, (np.median(dist), dist.max())
+    assert dist.std() > 0.1                     # there is jitter: not all at one spot
+
+
+def test_faces_follow_the_canonical_geometry(monkeypatch):
+    """If the package's canonical geometry changes, synthetic faces move with it."""
+    import pixelfes_edu.geometry as geometry
+
+    for key, (x, y) in {"eye_left": (0.38, 0.40), "eye_right": (0.62, 0.40),
+                        "nose_tip": (0.5, 0.56), "mouth_left": (0.41, 0.70),
+                        "mouth_right": (0.59, 0.70), "mouth": (0.5, 0.70)}.items():
+        monkeypatch.setitem(geometry.CANONICAL, key, (x, y))
+    centres = _iris_centres(random_identities(10, seed=1), 64)
+    dist = np.hypot(*(centres - canonical_eyes(64)).transpose(2, 0, 1))
+    assert np.median(dist) < 1.0 and dist.max() < 2.0   # 64 px: jitter halves
 
 
 def test_faces_vary_in_skin_tone():
     x = synthetic_pairs(n=40, expression="neutral", seed=0, size=32).inputs
-    cheek = x[:, 18:20, 9:11].mean(axis=(1, 2, 3))   # left cheek below the eye
+    pts = canonical_points(32)
+    cx, cy = pts["eye_left"][0], 0.5 * (pts["eye_left"][1] + pts["mouth"][1])   # left cheek
+    cheek = x[:, int(cy) - 1:int(cy) + 1, int(cx) - 1:int(cx) + 1].mean(axis=(1, 2, 3))
     assert cheek.max() - cheek.min() > 0.3
 
 
