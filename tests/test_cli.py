@@ -1,0 +1,39 @@
+"""The pixelfes-edu command as a user runs it."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pixelfes_edu.cli import main
+
+
+def test_demo_writes_a_before_after_figure_offline(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PIXELFES_EDU_DATA", str(tmp_path / "empty"))  # no London files: synthetic
+    out = tmp_path / "demo.png"
+    assert main(["demo", "--data", "auto", "--size", "64", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "synthetic faces" in printed and "Pixel-RR fitted on" in printed
+    from skimage.io import imread
+
+    img = imread(out)
+    assert img.ndim == 3 and img.shape[0] > 150 and img.shape[1] > 300
+    assert img[..., :3].std() > 20  # a picture, not a blank canvas
+
+
+def test_fetch_unknown_source_is_a_clear_error(capsys):
+    assert main(["fetch", "no-such-dataset"]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-dataset" in err and "error" in err
+
+
+def test_console_script_entry_point_help():
+    res = subprocess.run([sys.executable, "-m", "pixelfes_edu.cli", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0
+    for command in ("demo", "fetch", "report"):
+        assert command in res.stdout
+
+
+def test_bad_lambda_on_the_command_line(capsys, tmp_path):
+    assert main(["demo", "--data", "synthetic", "--size", "32", "--lam", "-1", "--out", str(tmp_path / "x.png")]) == 1
+    assert "lam must be a finite number > 0" in capsys.readouterr().err
