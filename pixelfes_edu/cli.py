@@ -35,7 +35,7 @@ def demo(out="pixelfes_demo.png", data="auto", size=128, lam=0.4, n_show=6):
         col_titles=list(shown.ids),
         suptitle=f"Held-out people, model trained on {len(train)} pairs of {pairs.source}",
     )
-    fig.savefig(out, dpi=100, bbox_inches="tight")
+    fig.savefig(out, dpi=80, bbox_inches="tight")
     print(f"Pixel-RR fitted on {len(train)} pairs ({model.n_params} parameters per channel); "
           f"held-out mean |error| {err_model:.4f} vs {err_identity:.4f} for the unchanged input")
     print(f"wrote {Path(out).resolve()} in {time.perf_counter() - t0:.1f} s")
