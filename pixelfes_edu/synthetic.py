@@ -82,7 +82,7 @@ _IRIS = np.array([[0.22, 0.12, 0.06], [0.38, 0.22, 0.10], [0.45, 0.37, 0.17],
 _IRIS_P = np.array([0.35, 0.22, 0.12, 0.08, 0.15, 0.08])
 
 # (name, low, high): identity parameters drawn uniformly, one column each.
-# Lengths are fractions of the crop size.
+# Positions and lengths are in the reference frame (see _REF_IOD below).
 _UNIFORM = (
     ("skin_tone", 0.0, 1.0),       # 0 light ... 1 dark, along _SKIN
     ("face_w", 0.31, 0.35),        # face half-width at the cheekbones
@@ -94,7 +94,7 @@ _UNIFORM = (
     ("hair_volume", 0.015, 0.06),
     ("hair_length", 0.20, 1.05),   # lowest y of the hair (< 0.4: short hair, ears show)
     ("hair_part", -0.03, 0.03),
-    ("hair_gray", 0.0, 1.0),
+    ("hair_gray", 0.0, 1.0),       # > 0.8: greying hair
     ("eye_w", 0.064, 0.075),       # eye half-width
     ("eye_open", 0.024, 0.030),    # upper lid height above the pupil
     ("eye_low", 0.015, 0.020),     # lower lid depth below the pupil
@@ -165,8 +165,14 @@ def random_identities(n, seed=0):
 
     Returns
     -------
-    params : dict of str -> ndarray ``(n,)`` or ``(n, 3)``
-        Positions and lengths are fractions of the crop size; colours are RGB.
+    params : dict of str -> ndarray ``(n, ...)``
+        One row per person.  Positions (``eye_left``, ``nose``, ``mouth``...
+        as ``(x, y)``) and lengths are in a reference frame where the pupils
+        are 0.30 apart with their midpoint at (0.5, 0.40); rendering maps that
+        frame onto :data:`~pixelfes_edu.geometry.CANONICAL`, so the
+        parameters do not depend on the crop size.  ``*_dx``/``*_dy`` are the
+        alignment jitters in fractions of the crop.  Colours are RGB in [0, 1];
+        ``expression_strength`` holds each person's intensity per expression.
 
     Examples
     --------
@@ -177,8 +183,9 @@ def random_identities(n, seed=0):
     True
     """
     n = _check_int("n", n, 1)
+    seed = _check_int("seed", seed, 0)
     n_cols = len(_UNIFORM) + len(_JITTER) + _N_COLOURS + len(SYNTHETIC_EXPRESSIONS)
-    draws = [np.random.default_rng([int(seed), i]) for i in range(n)]
+    draws = [np.random.default_rng([seed, i]) for i in range(n)]
     U = np.stack([rng.random(n_cols) for rng in draws])                 # (n, n_cols)
     uid = np.array([rng.integers(2**62) for rng in draws], dtype=np.int64)
     p, c = {}, 0
@@ -204,6 +211,8 @@ def random_identities(n, seed=0):
     hair_p = np.where(p["skin_tone"][:, None] > 0.55, [0.55, 0.35, 0.10, 0, 0, 0], _HAIR_P)
     hair_i = (cu[:, 3:4] > np.cumsum(hair_p, axis=1) / hair_p.sum(1, keepdims=True)).sum(1)
     p["hair"] = _HAIR[np.minimum(hair_i, len(_HAIR) - 1)] * (0.85 + 0.3 * cu[:, 4:5])
+    grey_hair = 0.7 * np.clip((p["hair_gray"][:, None] - 0.8) / 0.2, 0, 1)
+    p["hair"] = (1 - grey_hair) * p["hair"] + grey_hair * _HAIR[-1]
     iris_p = np.where(p["skin_tone"][:, None] > 0.45, [0.7, 0.3, 0, 0, 0, 0], _IRIS_P)
     iris_i = (cu[:, 5:6] > np.cumsum(iris_p, axis=1) / iris_p.sum(1, keepdims=True)).sum(1)
     p["iris"] = _IRIS[np.minimum(iris_i, len(_IRIS) - 1)]
@@ -545,7 +554,7 @@ def _eye(img, p, x, y, aa, ctrl, eye, side):
 
 def _brow(img, p, x, y, aa, ctrl, eye, side):
     ex, ey = p[eye][:, 0][:, None, None], p[eye][:, 1][:, None, None]
-    L = _col(p, "brow_len") + 0.0 * ex
+    L = _col(p, "brow_len")
     inner_x = ex - side * (0.45 * L - ctrl["brow_inner_dx"][:, None, None])
     length = L - ctrl["brow_inner_dx"][:, None, None]
     s = side * (x - inner_x) / length            # 0 inner end ... 1 outer end
@@ -580,7 +589,6 @@ def _forehead_and_frown(img, p, x, y, aa, ctrl):
 
 
 def _mouth(img, p, x, y, aa, ctrl):
-    n = len(p["uid"])
     mx, my = p["mouth"][:, 0][:, None, None], p["mouth"][:, 1][:, None, None]
     g = {k: v[:, None, None] for k, v in ctrl.items()}
     my = my + g["mouth_dy"]
@@ -771,7 +779,7 @@ def render_faces(params, expression="neutral", size=128):
     Parameters
     ----------
     params : dict
-        Output of :func:`random_identities` (or a :func:`_take`-style subset).
+        Output of :func:`random_identities`: one row per person.
     expression : str
         One of :data:`SYNTHETIC_EXPRESSIONS`.
     size : int
@@ -790,22 +798,35 @@ def render_faces(params, expression="neutral", size=128):
     return _render(params, (expression,), size)[expression]
 
 
-def synthetic_face(params=None, expression="neutral", size=128, seed=0):
+def synthetic_face(params=None, expression="neutral", size=128, index=0, seed=0):
     """One synthetic face ``(size, size, 3)``: handy for showing a single person.
 
-    ``params`` is one person's parameters (a :func:`random_identities` result
-    of length 1, or ``None`` for person 0 of ``seed``).
+    Parameters
+    ----------
+    params : dict or None
+        People from :func:`random_identities`; ``None`` draws them from ``seed``.
+    expression : str
+        One of :data:`SYNTHETIC_EXPRESSIONS`.
+    size : int
+        Side of the square crop in pixels (>= 16).
+    index : int
+        Which person of ``params`` (person ``index`` of ``seed`` if ``params`` is None);
+        the same person as ``synthetic_pairs(seed=seed).inputs[index]``.
 
-    >>> a = synthetic_face(expression="neutral", size=32); b = synthetic_face(expression="happy", size=32)
+    Examples
+    --------
+    >>> a = synthetic_face(expression="neutral", size=32, index=2)
+    >>> b = synthetic_face(expression="happy", size=32, index=2)
     >>> a.shape, bool(np.abs(a - b).max() > 0.1)
     ((32, 32, 3), True)
     """
+    index = _check_int("index", index, 0)
     if params is None:
-        params = random_identities(1, seed=seed)
-    if len(params["uid"]) != 1:
-        raise ValueError(f"synthetic_face draws one person; got parameters for {len(params['uid'])}; "
-                         "use render_faces for many")
-    return render_faces(params, expression, size)[0]
+        params = random_identities(index + 1, seed=seed)
+    n = len(params["uid"])
+    if index >= n:
+        raise ValueError(f"index {index} is out of range: params describe {n} people (0..{n - 1})")
+    return render_faces(_take(params, slice(index, index + 1)), expression, size)[0]
 
 
 def synthetic_pairs(n=400, expression="happy", seed=0, size=128):

@@ -183,13 +183,15 @@ def test_faces_vary_in_skin_tone():
     assert cheek.max() - cheek.min() > 0.3
 
 
-def test_synthetic_face_matches_render_faces():
-    p = random_identities(1, seed=3)
-    face = synthetic_face(p, "surprise", size=32)
+def test_synthetic_face_is_one_person_of_the_pairs():
+    pairs = synthetic_pairs(n=3, expression="surprise", seed=3, size=32)
+    face = synthetic_face(expression="surprise", size=32, index=2, seed=3)
     assert face.shape == (32, 32, 3)
-    assert np.array_equal(face, render_faces(p, "surprise", 32)[0])
-    with pytest.raises(ValueError, match="one person"):
-        synthetic_face(random_identities(2), "happy", 32)
+    assert np.array_equal(face, pairs.targets[2])
+    params = random_identities(3, seed=3)
+    assert np.array_equal(synthetic_face(params, "neutral", 32, index=1), pairs.inputs[1])
+    with pytest.raises(ValueError, match="out of range"):
+        synthetic_face(params, "happy", 32, index=3)
 
 
 @pytest.mark.parametrize("size", [16, 17, 64])
