@@ -807,11 +807,8 @@ def _gallery_online(present, size):
                 key = name if len(images) == 1 else key
                 out[key] = align.align_face(_read_uint8(path, name), eyes=src["eyes"], size=size)
             elif path.with_suffix(".tem").as_posix() in have:
-                img, pts = _read_uint8(path, name), align.read_tem(path.with_suffix(".tem"))
-                if len(pts) == 189:  # the FRL template the canonical face is built from
-                    out[key] = align.align_with_landmarks(img, pts, size)
-                elif "tem_pupils" in src:
-                    out[key] = align.align_face(img, eyes=pts[src["tem_pupils"]], size=size)
+                img = _read_uint8(path, name)
+                out[key] = align.align_with_landmarks(img, align.read_tem(path.with_suffix(".tem")), size)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 

@@ -6,9 +6,8 @@ rest depends on the kind:
 
 * ``download`` — ``files``: a list of ``{path, sha256, url}`` (path relative to
   the raw-data directory, see :func:`pixelfes_edu.datasets.data_dir`);
-  optional ``role`` (``pairs`` / ``gallery``), ``eyes`` (``[[x, y], [x, y]]``
-  pupils of a single image) and ``tem_pupils`` (indices of the pupils in
-  ``.tem`` files that are not the 189-point FRL template);
+  optional ``role`` (``pairs`` / ``gallery``) and ``eyes`` (``[[x, y], [x, y]]``
+  pupils of a single image without landmarks);
 * ``embedded`` — ``package`` and ``loader`` (an image that ships inside an
   installed package);
 * ``manual`` — ``naming`` (``pattern``, ``example``, ``fields``) and
@@ -122,10 +121,6 @@ def _check_source(name, src):
             ok = False
         if not ok:
             _fail(f"source {name!r}", f"'eyes' must be [[x, y], [x, y]] in pixels, got {src['eyes']!r}")
-    if "tem_pupils" in src:
-        tp = src["tem_pupils"]
-        if not (isinstance(tp, list) and len(tp) == 2 and all(isinstance(i, int) and i >= 0 for i in tp)):
-            _fail(f"source {name!r}", f"'tem_pupils' must be two point indices [i, j] into its .tem files, got {tp!r}")
     return out
 
 

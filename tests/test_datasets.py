@@ -525,13 +525,14 @@ def test_gallery_logic_with_stand_in_aligners(real_data, data_root, monkeypatch)
     monkeypatch.setattr(align, "align_face", face, raising=False)
     monkeypatch.setattr(align, "align_with_landmarks", landmarks, raising=False)
     _copy(real_data, data_root, [FOX, "gallery/canada/003f.jpg", "gallery/canada/003f.tem",
+                                 "gallery/zoom/45cm.jpg", "gallery/zoom/45cm.tem",
                                  "gallery/lisa/lisa2.jpg"])  # lisa2 without its .tem: left out
     g = ds.load_gallery(size=16)
-    assert sorted(g) == ["astronaut", "canada_003f", "chelsea", "fox", "grace_hopper"]
+    assert sorted(g) == ["astronaut", "canada_003f", "chelsea", "fox", "grace_hopper", "zoom_45cm"]
     m = load_manifest()
     assert seen[(429, 640, 3)] == m["fox"]["eyes"]
     assert seen[(512, 512, 3)] == m["astronaut"]["eyes"]
-    assert seen[(1800, 1350, 3)] == 189
+    assert seen[(1800, 1350, 3)] == 189 and seen[(1536, 1152, 3)] == 83
     assert all(v.shape == (16, 16, 3) and v.dtype == np.float64 for v in g.values())
     # cached: a second call aligns nothing online again, and a broken extra is caught
     seen.clear()
