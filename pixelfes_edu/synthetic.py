@@ -132,6 +132,7 @@ _JITTER = (("eye_left_dx", 0.6), ("eye_left_dy", 0.6), ("eye_right_dx", 0.6),
 _JITTER_CLIP = 2.5  # pixels at 128
 _N_COLOURS = 9      # columns for colour jitter and palettes (see random_identities)
 _EXPRESSION_STRENGTH = (0.75, 1.0)  # per-face intensity of each expression
+_LASH = 0.0085      # thickness of the upper lash line (about 1 px at 128)
 
 
 def _frame():
@@ -496,7 +497,7 @@ def _nose(img, p, x, y, aa, ctrl):
             _shade(img, -0.12 * nwr * band)
     # philtrum: two faint ridges from the nose base towards the upper lip
     for side in (-1, 1):
-        d, s = _segment_dist(x, y, nx + side * 0.007, ny + 0.026, nx + side * 0.010, ny + 0.12)
+        d = _segment_dist(x, y, nx + side * 0.007, ny + 0.026, nx + side * 0.010, ny + 0.12)[0]
         _shade(img, -0.015 * np.clip(1 - d / 0.005, 0, 1))
 
 
@@ -539,7 +540,7 @@ def _eye(img, p, x, y, aa, ctrl, eye, side):
     _shade(ball, -lid_shadow)
     _paint(img, eye_cover, ball)
     # upper lash line, thicker at the outer corner
-    lash = _col(p, "lash")
+    lash = _LASH
     band = _inside(y - (y_up - lash * (0.6 + 0.8 * np.clip(t, 0, 1))), aa) * _inside(y_up + 0.002 - y, aa)
     _paint(img, 0.85 * band * _inside((1.04 - np.abs(t)) * ew, aa),
            np.array([[0.07, 0.05, 0.05]]).repeat(len(ex), 0))
@@ -584,7 +585,7 @@ def _forehead_and_frown(img, p, x, y, aa, ctrl):
     fr = ctrl["frown_lines"][:, None, None]
     if np.any(fr > 0):
         for side in (-1, 1):
-            d, s = _segment_dist(x, y, cx + side * 0.010, ey - 0.092, cx + side * 0.007, ey - 0.048)
+            d = _segment_dist(x, y, cx + side * 0.010, ey - 0.092, cx + side * 0.007, ey - 0.048)[0]
             _shade(img, -0.13 * fr * _inside(0.0032 - d, aa))
 
 
@@ -753,8 +754,6 @@ def _render(params, expressions, size):
     for e in expressions:
         _check_expression(e)
     size = _check_int("size", size, 16)
-    params = dict(params)
-    params["lash"] = np.full(len(params["uid"]), max(1.3 / size, 0.0075))
     ctrls = [expression_controls(params, e) for e in expressions]
     n = len(params["uid"])
     out = {e: np.empty((n, size, size, 3)) for e in expressions}
