@@ -35,7 +35,8 @@ __all__ = [
     "ChecksumError", "CorruptFileError", "DataUnavailableError", "MismatchedPairsError",
 ]
 
-#: Bump when the preparation of cached arrays changes (invalidates old caches).
+#: Bump when the preparation in this module changes (invalidates old caches); changes to
+#: align.py invalidate them automatically (its source hash is part of every cache key).
 PREP_VERSION = 1
 PAIRED_SOURCES = ("london", "synthetic", "kdef", "rafd", "cfee", "bosphorus")
 _SOURCE_SYNTHETIC = "synthetic faces (generated, seed={seed})"
@@ -340,7 +341,12 @@ def read_image(path, source=None):
 
 
 def _align_version():
-    return getattr(import_module(".align", __package__), "ALIGN_VERSION", None)
+    """Fingerprint of the alignment code: a change to align.py invalidates prepared caches."""
+    align = import_module(".align", __package__)
+    try:
+        return hashlib.sha256(Path(align.__file__).read_bytes()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return getattr(align, "ALIGN_VERSION", None)
 
 
 def _cache_key(*parts):
