@@ -29,6 +29,8 @@ surprise    brows up, eyes wide open, mouth open in an "O", forehead lines
 angry       brows down and together, frown lines, narrowed eyes, lips pressed
 disgust     upper lip raised, mouth corners down, nose wrinkled, brows lowered,
             eyes narrowed
+fear        brows raised and drawn together, forehead lines, upper lids up,
+            lower lids tense, lips stretched sideways and parted
 ==========  ===============================================================
 
 Examples
@@ -46,7 +48,7 @@ from .geometry import CANONICAL, region_masks
 from .pairs import Pairs
 
 #: Expressions the generator can draw; ``"neutral"`` gives target == input.
-SYNTHETIC_EXPRESSIONS = ("neutral", "happy", "sad", "surprise", "angry", "disgust")
+SYNTHETIC_EXPRESSIONS = ("neutral", "happy", "sad", "surprise", "angry", "disgust", "fear")
 
 #: :func:`pixelfes_edu.geometry.region_masks` regions each expression changes.
 EXPRESSION_REGIONS = {
@@ -56,6 +58,7 @@ EXPRESSION_REGIONS = {
     "surprise": ("mouth", "eyes", "upper_face"),
     "angry": ("mouth", "eyes"),
     "disgust": ("mouth", "eyes"),
+    "fear": ("mouth", "eyes", "upper_face"),
 }
 
 #: Margin (fraction of the inter-ocular distance, 0.2 IOD = 7.7 px at 128) around
@@ -284,6 +287,13 @@ def expression_controls(params, expression):
                  eye_open_scale=1 - 0.3 * k, eye_low_scale=1 - 0.35 * k, brow_lift=0.004 * k,
                  brow_inner=0.010 * k, brow_inner_dx=0.006 * k, frown_lines=0.6 * k,
                  corner_shadow=0.6 * k, fold=0.8 * k, nose_wrinkle=k)
+    elif expression == "fear":
+        c.update(smile=-0.006 * k, mouth_scale=1 + 0.12 * k, open_up=0.003 * k,
+                 open_low=0.010 * k, teeth=0.5 * k, lip_up_scale=1 - 0.35 * k,
+                 lip_low_scale=1 - 0.25 * k, corner_shadow=0.5 * k,
+                 eye_open_scale=1 + 0.45 * k, eye_low_scale=1 - 0.15 * k,
+                 brow_lift=-0.016 * k, brow_inner=-0.012 * k, brow_inner_dx=0.006 * k,
+                 brow_arch_scale=1 - 0.5 * k, forehead_lines=0.6 * k)
     return c
 
 

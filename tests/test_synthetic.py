@@ -130,6 +130,8 @@ def test_expression_controls_move_features_the_right_way():
     assert (c["surprise"]["open_low"] > 0).all()
     assert (c["angry"]["brow_inner"] > 0).all() and (c["angry"]["brow_inner_dx"] > 0).all()
     assert (c["angry"]["lip_up_scale"] < 1).all()
+    assert (c["fear"]["brow_lift"] < 0).all() and (c["fear"]["brow_inner_dx"] > 0).all()
+    assert (c["fear"]["mouth_scale"] > 1).all() and (c["fear"]["eye_open_scale"] > 1).all()
     neutral = c["neutral"]
     for e in EXPRESSIVE:
         assert any(not np.array_equal(neutral[k], c[e][k]) for k in neutral), e
