@@ -572,7 +572,9 @@ def eye_matrix(eyes, size=128, mouth=None):
 # --------------------------------------------------------------------------
 
 _REG_SIZE = 256  # registration works on a 256 px canonical crop (any output size)
-_REG_LEVELS = (3.0, 1.5, 0.75)  # Gaussian smoothing per coarse-to-fine level (px)
+_REG_LEVELS = (3.0, 1.5, 0.75)
+_GUARD_TOL = 0.15  # London: fine results score 0.00-0.09 below the coarse one; a drift 0.33
+_REG_REGION = "eyes"  # eyes and brows: measured better than the whole upper face (hair moves)  # Gaussian smoothing per coarse-to-fine level (px)
 
 
 def _huber_weights(r):
@@ -597,13 +599,13 @@ def _ncc(a, b):
 _DEBUG = False
 _COARSE_SIZE = 64  # the initial search works on a 64 px crop
 _COARSE_SCALES = np.arange(0.88, 1.1401, 0.02)
-_COARSE_ANGLES = np.radians([-6.0, -3.0, 0.0, 3.0, 6.0])
+_COARSE_ANGLES = np.radians(np.arange(-12.0, 12.1, 3.0))
 
 
 def _coarse_search(img_n, wn, img_e, we, matrix):
     """Initial similarity (in ``_COARSE_SIZE`` crop coordinates).
 
-    A grid of scales and rotations; for each, the translation by phase
+    A search over rotations (+-12 deg) and scales (0.88-1.14); for each, the translation by phase
     correlation of the whole 64 px crop (head outline, hair, face: robust to
     moves of a quarter of the crop); scored by normalised cross-correlation
     over the face without the mouth.
@@ -620,22 +622,31 @@ def _coarse_search(img_n, wn, img_e, we, matrix):
     win = np.outer(np.hanning(Q), np.hanning(Q))
     Tw = (T - T.mean()) * win
     c = Q / 2.0
-    best = (-2.0, np.eye(3))
-    for s in _COARSE_SCALES:
-        for th in _COARSE_ANGLES:
-            S = _similarity_step([(s * np.cos(th) - 1) * c, s * np.sin(th) * c, 0, 0], c)
-            I = ndimage.gaussian_filter(_sample(E, S @ me, (Q, Q)), 0.7)
-            shift = phase_cross_correlation(Tw, (I - I.mean()) * win, upsample_factor=4)[0]
-            C = np.eye(3)
-            C[:2, 2] = shift[::-1]  # moving(x - shift) ~ reference(x)
-            C = C @ S
-            I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
-            score = _ncc(I[score_mask], T[score_mask])
-            if score > best[0]:
-                best = (score, C)
+
+    def trial(s, th):
+        S = _similarity_step([(s * np.cos(th) - 1) * c, s * np.sin(th) * c, 0, 0], c)
+        I = ndimage.gaussian_filter(_sample(E, S @ me, (Q, Q)), 0.7)
+        shift = phase_cross_correlation(Tw, (I - I.mean()) * win, upsample_factor=4)[0]
+        C = np.eye(3)
+        C[:2, 2] = shift[::-1]  # moving(x - shift) ~ reference(x)
+        C = C @ S
+        I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
+        return _ncc(I[score_mask], T[score_mask]), C, s, th
+
+    # rotation at scale 1, then scale at that rotation, then both around the best
+    best = max((trial(1.0, th) for th in _COARSE_ANGLES), key=lambda t: t[0])
+    best = max([best] + [trial(s, best[3]) for s in _COARSE_SCALES], key=lambda t: t[0])
+    ds, dth = 0.01, np.radians(1.5)
+    best = max([best] + [trial(best[2] + i * ds, best[3] + j * dth)
+                         for i in (-1, 0, 1) for j in (-1, 0, 1) if i or j], key=lambda t: t[0])
     if _DEBUG:
         print("coarse", best)
-    return best[1], best[0]
+
+    def scorer(C):
+        I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
+        return _ncc(I[score_mask], T[score_mask])
+
+    return best[1], best[0], scorer
 
 
 def _lk_level(Ts, E, m0, mask, shape, origin, xn, yn, c, sigma, max_iter):
@@ -677,7 +688,7 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
     R = _REG_SIZE
     up = np.diag([R / size, R / size, 1.0])
     Mr = up @ matrix
-    mask_full = region_masks(R)["upper_face"]
+    mask_full = region_masks(R)[_REG_REGION]
     rows, cols = np.flatnonzero(mask_full.any(1)), np.flatnonzero(mask_full.any(0))
     pad = 10
     r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, R)
@@ -692,9 +703,9 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
     c = R / 2.0
     xn, yn = ((xx - c) / c)[mask], ((yy - c) / c)[mask]
 
-    Cq, coarse_score = _coarse_search(img_n, wn, img_e, we, np.diag([_COARSE_SIZE / size] * 2 + [1.0]) @ matrix)
+    Cq, coarse_score, scorer = _coarse_search(img_n, wn, img_e, we, np.diag([_COARSE_SIZE / size] * 2 + [1.0]) @ matrix)
     k = np.diag([R / _COARSE_SIZE, R / _COARSE_SIZE, 1.0])
-    C = k @ Cq @ np.linalg.inv(k)
+    C = C0 = k @ Cq @ np.linalg.inv(k)
     iters, r = 0, np.zeros(1)
     for sigma in _REG_LEVELS:
         Ts = ndimage.gaussian_filter(T, sigma)[mask]
@@ -705,6 +716,14 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
         score1 = _ncc(ndimage.gaussian_filter(_sample(E, C1 @ me, shape, origin), sigma)[mask], Ts)
         if score1 >= score0:  # guard: keep a level only if it improves the match
             C = C1
+    # guard against drifting to a wrong optimum of the small region (hair, pose):
+    # the result must match the whole face (without the mouth) about as well as
+    # the coarse estimate does
+    kinv = np.linalg.inv(k)
+    whole = scorer(kinv @ C @ k)
+    reverted = whole < coarse_score - _GUARD_TOL
+    if reverted:
+        C = C0
     down = np.diag([size / R, size / R, 1.0])
     C_out = down @ C @ np.linalg.inv(down)
     A = C_out[:2, :2]
@@ -715,6 +734,9 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
         "reg_shift_px": float(np.hypot(*(C_out @ [size / 2, size / 2, 1] - [size / 2, size / 2, 1])[:2])),
         "reg_gain": float(g),
         "reg_coarse_ncc": float(coarse_score),
+        "reg_face_ncc": float(coarse_score if reverted else whole),
+        "reg_fine_face_ncc": float(whole),
+        "reg_reverted": bool(reverted),
         "reg_iterations": iters,
         "reg_residual_rms": float(np.sqrt(np.mean(r ** 2))),
     }
