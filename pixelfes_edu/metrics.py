@@ -1,0 +1,304 @@
+"""Metrics for synthesised faces, expression intensity and per-image normalisation.
+
+Every metric takes batches ``(N, H, W)`` or ``(N, H, W, C)`` of float images in
+[0, 1] and returns one number per image (``(N,)`` array), so results can be
+averaged, plotted or split by person.  ``x`` is the neutral input, ``y`` the
+prediction and ``t`` the true expressive target.
+
+==========================  ======================================================
+function                    what it measures
+==========================  ======================================================
+:func:`psnr`, :func:`ssim`  closeness of ``y`` to ``t`` (scikit-image)
+:func:`sharpness`           variance of the Laplacian of the grey image (detail)
+:func:`sharpness_ratio`     ``sharpness(y) / sharpness(t)``: < 1 means blurrier
+:func:`transfer_ratio`      ``<y - x, t - x> / ||t - x||^2``: fraction of the true
+                            expression change the model reproduces (1 = all of it)
+:func:`transfer_cosine`     cosine between ``y - x`` and ``t - x`` (direction only)
+:func:`apply_intensity`     ``x + alpha (y - x)``: expression intensity α
+:func:`normalise_images`    per-image min-max or mean/std scaling (and its inverse)
+==========================  ======================================================
+
+Region masks (``"mouth"``, ``"eyes"``, ``"upper_face"``, ``"face"``) come from
+:func:`pixelfes_edu.geometry.region_masks` of the canonical aligned face.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> x = rng.random((3, 32, 32, 3)) * 0.5; t = x + 0.2
+>>> transfer_ratio(x, apply_intensity(x, t, 0.5), t).round(3)
+array([0.5, 0.5, 0.5])
+"""
+import numpy as np
+from scipy import ndimage
+
+from .geometry import region_masks
+
+__all__ = [
+    "psnr", "ssim", "sharpness", "sharpness_ratio", "transfer_ratio", "transfer_cosine",
+    "apply_intensity", "transfer_curve", "image_metrics", "get_mask",
+    "normalise_images", "denormalise_images", "NORMALISATIONS",
+]
+
+#: Per-image normalisations understood by :func:`normalise_images`.
+NORMALISATIONS = ("none", "minmax", "meanstd")
+
+
+# --------------------------------------------------------------------------- checks
+def _batch(a, name):
+    a = np.asarray(a)
+    if a.dtype.kind not in "f":
+        hint = " (8-bit images: divide by 255)" if a.dtype.kind in "ui" else ""
+        raise ValueError(f"{name} must be a float array of images in [0, 1], got dtype {a.dtype}{hint}")
+    if a.ndim not in (3, 4):
+        raise ValueError(f"{name} must be a batch (N, H, W) or (N, H, W, C); got shape {a.shape} "
+                         "(one image? add a batch axis: img[None])")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or inf; clean or drop those images")
+    return a.astype(np.float64, copy=False)
+
+
+def _same(*named):
+    arrays = [_batch(a, n) for n, a in named]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("images must all have the same shape, got "
+                         + ", ".join(f"{n} {a.shape}" for (n, _), a in zip(named, arrays)))
+    return arrays
+
+
+def get_mask(region, shape):
+    """Boolean ``(H, W)`` mask for ``region`` (a name, a mask, or None = everything).
+
+    >>> get_mask("mouth", (5, 64, 64, 3)).shape
+    (64, 64)
+    """
+    H, W = shape[1:3]
+    if region is None:
+        return np.ones((H, W), bool)
+    if isinstance(region, str):
+        if H != W:
+            raise ValueError(f"named regions need square aligned crops, got {H}x{W}; pass a mask instead")
+        masks = region_masks(H)
+        if region not in masks:
+            raise ValueError(f"unknown region {region!r}; use one of {sorted(masks)} or a boolean mask")
+        return masks[region]
+    m = np.asarray(region, bool)
+    if m.shape != (H, W):
+        raise ValueError(f"mask has shape {m.shape}, images are {H}x{W}")
+    if not m.any():
+        raise ValueError("mask selects no pixels")
+    return m
+
+
+def _masked(a, mask):
+    """``(N, P*C)`` values of every image inside the mask."""
+    return a[:, mask].reshape(len(a), -1)
+
+
+def _grey(a):
+    return a.mean(axis=-1) if a.ndim == 4 else a
+
+
+# --------------------------------------------------------------------------- fidelity
+def psnr(y, t):
+    """Peak signal-to-noise ratio of each prediction to its target, in dB (data range 1).
+
+    >>> t = np.full((2, 8, 8), 0.5)
+    >>> psnr(t + 0.1, t).round(1)
+    array([20., 20.])
+    """
+    from skimage.metrics import peak_signal_noise_ratio
+
+    y, t = _same(("y", y), ("t", t))
+    return np.array([peak_signal_noise_ratio(b, a, data_range=1.0) if not np.array_equal(a, b) else np.inf
+                     for a, b in zip(y, t)])
+
+
+def ssim(y, t, region=None):
+    """Structural similarity of each prediction to its target (scikit-image, Gaussian window).
+
+    ``region`` averages the SSIM map over a mask (default: the whole image).
+
+    >>> t = np.random.default_rng(0).random((2, 16, 16))
+    >>> ssim(t, t)
+    array([1., 1.])
+    """
+    from skimage.metrics import structural_similarity
+
+    y, t = _same(("y", y), ("t", t))
+    mask = get_mask(region, y.shape)
+    channel_axis = -1 if y.ndim == 4 else None
+    out = []
+    for a, b in zip(y, t):
+        _, smap = structural_similarity(a, b, data_range=1.0, channel_axis=channel_axis,
+                                        gaussian_weights=True, sigma=1.5, full=True)
+        smap = smap.mean(axis=-1) if smap.ndim == 3 else smap
+        out.append(smap[mask].mean())
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------- sharpness
+def sharpness(images, region="face"):
+    """Variance of the Laplacian of each grey image inside ``region`` (higher = more detail).
+
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.random((1, 32, 32)); bool(sharpness(a, None) > sharpness(0.5 + 0 * a, None))
+    True
+    """
+    images = _batch(images, "images")
+    mask = get_mask(region, images.shape)
+    lap = ndimage.laplace(_grey(images), mode="reflect", axes=(1, 2))
+    return lap[:, mask].var(axis=1)
+
+
+def sharpness_ratio(y, t, region="face"):
+    """``sharpness(y) / sharpness(t)`` per image: 1 = as detailed as the real photo, < 1 = blurrier."""
+    y, t = _same(("y", y), ("t", t))
+    return sharpness(y, region) / np.maximum(sharpness(t, region), 1e-12)
+
+
+# --------------------------------------------------------------------------- expression transfer
+def transfer_ratio(x, y, t, region=None):
+    """Fraction of the true expression change reproduced: ``<y - x, t - x> / ||t - x||^2``.
+
+    0 for the identity map (``y = x``), 1 when the projection of the predicted
+    change onto the true one is complete; it scales linearly with the
+    intensity α of :func:`apply_intensity`.  Computed per image over ``region``
+    (a name from ``geometry.region_masks``, a boolean mask, or None = all).
+
+    >>> x = np.zeros((1, 4, 4)); t = x + 0.4
+    >>> transfer_ratio(x, x + 0.1, t), transfer_ratio(x, x, t)
+    (array([0.25]), array([0.]))
+    """
+    x, y, t = _same(("x", x), ("y", y), ("t", t))
+    mask = get_mask(region, x.shape)
+    d, e = _masked(y - x, mask), _masked(t - x, mask)
+    return np.einsum("np,np->n", d, e) / np.maximum(np.einsum("np,np->n", e, e), 1e-12)
+
+
+def transfer_cosine(x, y, t, region=None):
+    """Cosine between the predicted change ``y - x`` and the true change ``t - x`` per image.
+
+    >>> x = np.zeros((1, 4, 4)); t = x + 0.4
+    >>> transfer_cosine(x, x + 0.1, t)
+    array([1.])
+    """
+    x, y, t = _same(("x", x), ("y", y), ("t", t))
+    mask = get_mask(region, x.shape)
+    d, e = _masked(y - x, mask), _masked(t - x, mask)
+    num = np.einsum("np,np->n", d, e)
+    den = np.sqrt(np.einsum("np,np->n", d, d) * np.einsum("np,np->n", e, e))
+    return num / np.maximum(den, 1e-12)
+
+
+def apply_intensity(x, y, alpha=1.0):
+    """Expression intensity: ``x + alpha (y - x)``.
+
+    ``alpha = 0`` returns the neutral input, 1 the model's prediction, values
+    in between a weaker expression and values above 1 an exaggerated one.
+    Works on single images or batches; ``alpha`` may be an array that
+    broadcasts against them.  Not clipped (clip to [0, 1] for display).
+
+    >>> x = np.zeros((2, 2)); y = np.ones((2, 2))
+    >>> apply_intensity(x, y, 0.25)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"x {x.shape} and y {y.shape} must have the same shape")
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if not np.isfinite(alpha).all():
+        raise ValueError(f"alpha must be finite, got {alpha!r}")
+    return x + alpha * (y - x)
+
+
+def transfer_curve(x, y, t, alphas=np.linspace(0, 2, 9), region="face", clip=True):
+    """Metrics of ``apply_intensity(x, y, alpha)`` for every α: how intensity trades realism.
+
+    Returns a dict of arrays over ``alphas`` (means over images): ``alpha``,
+    ``transfer`` (transfer ratio, linear in α unless clipping bites), ``ssim``
+    (whole image), ``sharpness_ratio``.
+
+    >>> x = np.zeros((2, 16, 16)); t = x + 0.4
+    >>> transfer_curve(x, t, t, alphas=[0, 1], region=None)["transfer"]
+    array([0., 1.])
+    """
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    out = {"alpha": alphas, "transfer": [], "ssim": [], "sharpness_ratio": []}
+    for a in alphas:
+        ya = apply_intensity(x, y, a)
+        ya = np.clip(ya, 0, 1) if clip else ya
+        out["transfer"].append(transfer_ratio(x, ya, t, region).mean())
+        out["ssim"].append(ssim(ya, t).mean())
+        out["sharpness_ratio"].append(sharpness_ratio(ya, t, region if region is not None else None).mean())
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def image_metrics(x, y, t, regions=("mouth", "eyes")):
+    """Every metric per image, as a dict of ``(N,)`` arrays.
+
+    Keys: ``psnr``, ``ssim`` (whole image), ``sharpness`` (face region),
+    ``sharpness_ratio`` (to the target's), ``transfer`` and ``cosine`` over the
+    face and ``transfer_<region>`` for each of ``regions``.
+
+    >>> rng = np.random.default_rng(0); x = rng.random((2, 32, 32, 3)) * 0.8
+    >>> sorted(image_metrics(x, x + 0.1, x + 0.2))[:3]
+    ['cosine', 'psnr', 'sharpness']
+    """
+    x, y, t = _same(("x", x), ("y", y), ("t", t))
+    out = {
+        "psnr": psnr(y, t),
+        "ssim": ssim(y, t),
+        "sharpness": sharpness(y, "face"),
+        "sharpness_ratio": sharpness_ratio(y, t, "face"),
+        "transfer": transfer_ratio(x, y, t, "face"),
+        "cosine": transfer_cosine(x, y, t, "face"),
+    }
+    for r in regions:
+        out[f"transfer_{r}"] = transfer_ratio(x, y, t, r)
+    return out
+
+
+# --------------------------------------------------------------------------- normalisation
+def _stats_axes(a):
+    return (1, 2)  # per image and channel: statistics over H, W
+
+
+def normalise_images(images, method="minmax", region="face"):
+    """Per-image (and per-channel) scaling; returns ``(scaled, params)``.
+
+    ``"minmax"`` maps each image's range to [0, 1] (what the authors' code
+    does before fitting); ``"meanstd"`` maps each image's mean/std over
+    ``region`` to 0.5 / 0.15 (kept inside [0, 1] by clipping); ``"none"``
+    returns a copy.  Undo with :func:`denormalise_images` and the params of
+    the *input* image (the target's are unknown at prediction time).
+
+    >>> a = np.random.default_rng(0).random((2, 8, 8, 3)) * 0.5 + 0.2
+    >>> s, p = normalise_images(a, "minmax", region=None)
+    >>> float(s.min()), float(s.max()), bool(np.allclose(denormalise_images(s, p), a))
+    (0.0, 1.0, True)
+    """
+    images = _batch(images, "images")
+    if method not in NORMALISATIONS:
+        raise ValueError(f"unknown normalisation {method!r}; use one of {NORMALISATIONS}")
+    shape = (len(images), 1, 1) + images.shape[3:]
+    if method == "none":
+        return images.copy(), {"method": "none"}
+    if method == "minmax":
+        lo = images.min(axis=(1, 2), keepdims=True)
+        hi = images.max(axis=(1, 2), keepdims=True)
+        scale = np.maximum(hi - lo, 1e-6)
+        return (images - lo) / scale, {"method": "minmax", "offset": lo, "scale": scale}
+    mask = get_mask(region, images.shape)
+    vals = images[:, mask]  # (N, P[, C])
+    mean = vals.mean(axis=1).reshape(shape)
+    std = np.maximum(vals.std(axis=1).reshape(shape), 1e-6)
+    scale, offset = std / 0.15, mean - 0.5 * std / 0.15
+    return np.clip((images - offset) / scale, 0, 1), {"method": "meanstd", "offset": offset, "scale": scale}
+
+
+def denormalise_images(images, params):
+    """Inverse of :func:`normalise_images` with its ``params`` (per image)."""
+    if params["method"] == "none":
+        return np.asarray(images, dtype=np.float64).copy()
+    return np.asarray(images, dtype=np.float64) * params["scale"] + params["offset"]
