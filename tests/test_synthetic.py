@@ -233,3 +233,13 @@ def test_feature_windows_do_not_clip_any_feature(monkeypatch):
     monkeypatch.setattr(syn, "_window", lambda img, x, y, xr, yr: (img, x, y))
     for e in EXPRESSIVE:
         assert np.array_equal(fast[e], render_faces(params, e, 64)), e
+
+
+def test_mean_face_is_sharp_like_well_aligned_real_faces():
+    # issue 3's alignment measure for the London set: variance of the Laplacian of
+    # the mean face over the mean of the individual ones (>= 0.12 there)
+    from scipy.ndimage import laplace
+
+    grey = synthetic_pairs(n=60, expression="neutral", seed=0, size=SIZE).inputs.mean(axis=-1)
+    ratio = laplace(grey.mean(axis=0)).var() / np.mean([laplace(g).var() for g in grey])
+    assert ratio > 0.1, ratio
