@@ -5,9 +5,11 @@ look like faces: shaded skin in varied tones, eyes with sclera, iris, pupil
 and eyelids, brows, a shaded nose, lips, hair, a background, a mild lighting
 gradient and sensor noise.  Every face is drawn with numpy distance fields
 and smooth masks over the pixel grid, a batch of faces at a time, at the
-package's canonical geometry (:data:`pixelfes_edu.geometry.CANONICAL`) with a
-pixel or two of per-identity jitter, so the models and regions used for real
-faces work unchanged.
+package's canonical geometry (:data:`pixelfes_edu.geometry.CANONICAL`) with
+per-identity jitter (pupils ~0.35 px, nose and mouth a pixel or two at 128,
+as after landmark alignment of real photos), so the models and regions used
+for real faces work unchanged.  Input and target of a pair share lighting,
+texture and sensor noise: only the expression differs.
 
 Three small pieces, usable on their own in a notebook:
 
