@@ -684,7 +684,7 @@ def _load_manual(name, root=None, expression="happy", size=128, strict=True, pro
     stamps = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for pair in paths for p in pair]
     key = _cache_key(name, want, size, stamps)
     cached = cache_dir() / f"{name}_{want}_{size}px_{key}.npz"
-    source = f"{src['title']} (your copy from {src['homepage']}; {src['licence']})"
+    source = f"{src['title']} (your own copy; terms: {src['homepage']})"
     if cached.is_file():
         try:
             return _pairs_from_npz(_load_npz(cached), want, source, name)

@@ -559,3 +559,20 @@ def test_alignment_failures_are_reported_not_dropped(tmp_path, monkeypatch, fake
     with pytest.warns(UserWarning, match="no face found"):
         p = ds.load_pairs("rafd", strict=False, **kw)
     assert p.ids.tolist() == ["01"]
+
+
+def test_manual_loader_end_to_end_with_face_detection(real_data, tmp_path):
+    """Real photos under KDEF names, aligned by detection (no landmarks, no eyes)."""
+    root = tmp_path / "KDEF"
+    for kdef, pid in (("AF01", "001"), ("AM02", "004")):
+        (root / kdef).mkdir(parents=True)
+        shutil.copyfile(real_data / f"london/neutral_front/{pid}_03.jpg", root / kdef / f"{kdef}NES.JPG")
+        shutil.copyfile(real_data / f"london/smiling_front/{pid}_08.jpg", root / kdef / f"{kdef}HAS.JPG")
+    p = ds.load_pairs("kdef", root=root, expression="happy", size=64, progress=False)
+    assert p.ids.tolist() == ["F01", "M02"] and p.inputs.shape == (2, 64, 64, 3)
+    assert 0 <= p.inputs.min() and p.inputs.max() <= 1
+    # each crop is a centred face: the (skin-toned) centre is darker than the pale studio background
+    centre = p.inputs[:, 24:40, 24:40].mean(axis=(1, 2, 3))
+    corners = p.inputs[:, :6, :6].mean(axis=(1, 2, 3))
+    assert (centre < corners).all()
+    assert p.meta["residual_shift_median_px"] < 3
