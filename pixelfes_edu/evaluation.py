@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from . import metrics as M
-from .models import PixelKernelRidge, _MercerBasis, check_images
+from .models import _MercerBasis, check_images, gaussian_kernel
 
 __all__ = [
     "evaluate", "EvaluationResult", "Normalised", "person_folds",
@@ -370,13 +370,16 @@ def loo_pixel_kernel_ridge(X, T, sigmas, lams, region="face", max_pixels=4000, s
     out = np.zeros((len(sigmas), len(lams)))
     for i, sigma in enumerate(sigmas):
         basis = _MercerBasis(float(sigma))
-        if basis.rank >= N:
-            raise ValueError(f"σ={sigma:g} needs a kernel basis of rank {basis.rank} >= N={N}; "
-                             "use larger σ or more training images")
         for s in range(0, P, batch):
-            Phi = basis(x[:, s:s + batch].T)  # (B, N, r)
-            e, V = np.linalg.eigh(Phi.transpose(0, 2, 1) @ Phi)  # (B, r), (B, r, r)
-            Psi = Phi @ V  # (B, N, r)
+            xb = x[:, s:s + batch].T  # (B, N)
+            if basis.rank < N:
+                Phi = basis(xb)  # (B, N, r): K = Phi Phi^T exactly
+                e, V = np.linalg.eigh(Phi.transpose(0, 2, 1) @ Phi)  # (B, r), (B, r, r)
+                Psi = Phi @ V  # (B, N, r)
+            else:  # basis no smaller than N: eigendecompose K = U diag(e) U^T itself (Eq. 12)
+                e, U = np.linalg.eigh(gaussian_kernel(xb[:, :, None], xb[:, None, :], sigma))
+                e = np.maximum(e, 0)
+                Psi = U * np.sqrt(e)[:, None, :]
             q = np.einsum("bnr,nb->br", Psi, t[:, s:s + batch])  # Ψ^T t
             tb = t[:, s:s + batch].T  # (B, N)
             for j, lam in enumerate(lams):

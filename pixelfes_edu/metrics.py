@@ -128,9 +128,13 @@ def ssim(y, t, region=None):
     mask = get_mask(region, y.shape)
     channel_axis = -1 if y.ndim == 4 else None
     out = []
+    side = min(y.shape[1:3])
+    # the standard Gaussian window (sigma 1.5, 11 px) needs 11 px; tiny images use a smaller uniform one
+    window = {"gaussian_weights": True, "sigma": 1.5} if side >= 11 else {"win_size": max(3, side - 1 + side % 2)}
+    if side < 3:
+        raise ValueError(f"SSIM needs images of at least 3x3 pixels, got {y.shape[1:3]}")
     for a, b in zip(y, t):
-        _, smap = structural_similarity(a, b, data_range=1.0, channel_axis=channel_axis,
-                                        gaussian_weights=True, sigma=1.5, full=True)
+        _, smap = structural_similarity(a, b, data_range=1.0, channel_axis=channel_axis, full=True, **window)
         smap = smap.mean(axis=-1) if smap.ndim == 3 else smap
         out.append(smap[mask].mean())
     return np.array(out)
