@@ -1,6 +1,7 @@
 """The data manifest loads, is complete, and its validator rejects broken entries."""
 import copy
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ def raw():
 
 
 def test_packaged_manifest_is_the_top_level_one():
-    top = manifest_path().parents[1] / "data_manifest.yaml"
+    top = Path(__file__).resolve().parents[1] / "data_manifest.yaml"  # works for installed copies too
     assert manifest_path().is_file()
     assert manifest_path().read_bytes() == top.read_bytes()
 
