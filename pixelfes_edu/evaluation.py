@@ -105,7 +105,7 @@ def person_folds(ids, folds=5, seed=0):
     """Split the unique person ids into ``folds`` groups (shuffled with ``seed``).
 
     >>> [f.tolist() for f in person_folds(["a", "b", "c", "d"], folds=2, seed=0)]
-    [['c', 'd'], ['b', 'a']]
+    [['c', 'a'], ['b', 'd']]
     """
     people = np.unique(np.asarray(ids).astype(str))
     if not (isinstance(folds, (int, np.integer)) and 2 <= folds <= len(people)):
