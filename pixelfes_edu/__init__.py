@@ -30,6 +30,7 @@ _LAZY = {
     "fetch": "datasets",
     "Pairs": "pairs",
     "synthetic_pairs": "synthetic",
+    "synthetic_face": "synthetic",
     "align_face": "align",
     "evaluate": "evaluation",
     "apply_intensity": "metrics",

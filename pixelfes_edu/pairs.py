@@ -52,9 +52,20 @@ class Pairs:
         return len(self.inputs)
 
     def subset(self, index):
-        """Pairs at the given integer or boolean index (same expression/source)."""
+        """Pairs at the given integer or boolean index (same expression/source).
+
+        Per-pair arrays in ``meta`` (length N, also inside a dict such as the
+        synthetic faces' ``params``) are cut the same way.
+        """
+        n = len(self)
+
+        def cut(v):
+            if isinstance(v, dict):
+                return {k: cut(x) for k, x in v.items()}
+            return v[index] if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v
+
         return Pairs(self.inputs[index], self.targets[index], self.ids[index],
-                     self.expression, self.source, self.name, dict(self.meta))
+                     self.expression, self.source, self.name, cut(self.meta))
 
     def split(self, test_ids):
         """``(train, test)``: pairs whose person id is not / is in ``test_ids``."""
