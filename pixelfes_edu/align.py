@@ -39,9 +39,15 @@ __all__ = [
     "align_pair",
     "residual_shift",
     "mean_face_sharpness_ratio",
-    "similarity_matrix",
-    "warp_to_crop",
+    "detect_faces",
     "detect_eyes",
+    "similarity_matrix",
+    "landmark_matrix",
+    "eye_matrix",
+    "warp_to_crop",
+    "TEMPLATE",
+    "TEMPLATE_INDEX",
+    "TEM_PUPILS",
 ]
 
 # --------------------------------------------------------------------------
@@ -350,13 +356,15 @@ TEMPLATE = np.array([
 ])
 
 #: Why eyes + mouth with an affine fit: measured on the 102 London faces at
-#: 128 px (mean-face sharpness ratio over the face / eyes / mouth regions):
-#: pupils only (similarity) 0.149 / 0.284 / 0.017; 134 inner-face landmarks
-#: (similarity) 0.062 / 0.096 / 0.101; eyes + mouth (affine) 0.165 / 0.280 /
-#: 0.163. The affine pins the eyes AND the mouth (rms landmark spread 0.5 px
-#: at the eyes, 0.8 px at the mouth) at the cost of a mild anisotropy (median
-#: singular-value ratio 1.05). A photo with only eye positions gets the
-#: similarity that puts its eyes exactly where the training faces have them.
+#: 128 px, mean-face sharpness ratio over the face / eyes / mouth regions and
+#: rms spread of the aligned landmarks (crop px) at the eyes / mouth / nose:
+#:   pupils only, similarity         0.108 / 0.260 / 0.018   0.48 / 2.69 / 1.81
+#:   134 inner-face points, similar. 0.056 / 0.095 / 0.092   1.09 / 1.10 / 1.28
+#:   eyes + mouth (56), affine       0.123 / 0.261 / 0.147   0.45 / 0.79 / 1.37
+#: The affine pins the eyes AND the mouth at the cost of a mild anisotropy
+#: (median singular-value ratio 1.05). A photo with only eye positions gets
+#: the similarity that puts its eyes exactly where the training faces have
+#: them (and ``align_face(..., mouth=)`` reproduces the affine).
 
 
 # --------------------------------------------------------------------------
@@ -572,9 +580,17 @@ def eye_matrix(eyes, size=128, mouth=None):
 # --------------------------------------------------------------------------
 
 _REG_SIZE = 256  # registration works on a 256 px canonical crop (any output size)
-_REG_LEVELS = (3.0, 1.5, 0.75)
-_GUARD_TOL = 0.15  # London: fine results score 0.00-0.09 below the coarse one; a drift 0.33
-_REG_REGION = "eyes"  # eyes and brows: measured better than the whole upper face (hair moves)  # Gaussian smoothing per coarse-to-fine level (px)
+_REG_LEVELS = (3.0, 1.5, 0.75)  # Gaussian smoothing per coarse-to-fine level (px)
+# Gauss-Newton works on the "eyes" region (eyes and brows). Measured on London
+# (residual shift over the upper face, median / p90 / max px): registering on
+# the whole "upper_face" 0.29 / 0.92 / 11.7 (hair falling over the forehead
+# pulled some pairs away), on "eyes" 0.27 / 0.84 / 3.9.
+_REG_REGION = "eyes"
+# A fine result is rejected (the coarse one kept) if it matches the whole face
+# without the mouth worse than the coarse estimate by more than this NCC. On
+# London good fine results score 0.00-0.09 below the coarse one (the coarse
+# search maximises that very score); the one drift seen (143) scored 0.33 below.
+_GUARD_TOL = 0.15
 
 
 def _huber_weights(r):
@@ -596,7 +612,6 @@ def _ncc(a, b):
     return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum() + 1e-300))
 
 
-_DEBUG = False
 _COARSE_SIZE = 64  # the initial search works on a 64 px crop
 _COARSE_SCALES = np.arange(0.88, 1.1401, 0.02)
 _COARSE_ANGLES = np.radians(np.arange(-12.0, 12.1, 3.0))
@@ -605,10 +620,11 @@ _COARSE_ANGLES = np.radians(np.arange(-12.0, 12.1, 3.0))
 def _coarse_search(img_n, wn, img_e, we, matrix):
     """Initial similarity (in ``_COARSE_SIZE`` crop coordinates).
 
-    A search over rotations (+-12 deg) and scales (0.88-1.14); for each, the translation by phase
-    correlation of the whole 64 px crop (head outline, hair, face: robust to
-    moves of a quarter of the crop); scored by normalised cross-correlation
-    over the face without the mouth.
+    A search over rotations (+-12 deg) and scales (0.88-1.14); for each, the
+    translation by phase correlation of the whole 64 px crop (head outline,
+    hair, face: robust to moves of a quarter of the crop); scored by
+    normalised cross-correlation over the face without the mouth. Returns the
+    best transform, its score and the scoring function.
     """
     from skimage.registration import phase_cross_correlation
 
@@ -639,8 +655,6 @@ def _coarse_search(img_n, wn, img_e, we, matrix):
     ds, dth = 0.01, np.radians(1.5)
     best = max([best] + [trial(best[2] + i * ds, best[3] + j * dth)
                          for i in (-1, 0, 1) for j in (-1, 0, 1) if i or j], key=lambda t: t[0])
-    if _DEBUG:
-        print("coarse", best)
 
     def scorer(C):
         I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
@@ -676,15 +690,17 @@ def _lk_level(Ts, E, m0, mask, shape, origin, xn, yn, c, sigma, max_iter):
 
 def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
     """Similarity ``C`` (crop coords of ``size``) so that ``C @ matrix`` aligns the
-    expressive photo on the neutral one over the upper face.
+    expressive photo on the neutral one.
 
-    Coarse-to-fine Gauss-Newton (Lucas-Kanade, forward-compositional) on the
-    grayscale upper face, with a gain and bias for exposure changes and Huber
-    weights (IRLS) so that pixels the expression changes count less;
-    initialised by phase correlation.
+    1. Coarse search (:func:`_coarse_search`) on a 64 px crop: rotation,
+       scale, and translation by phase correlation.
+    2. Coarse-to-fine Gauss-Newton (Lucas-Kanade, forward-compositional) on
+       the grayscale eyes and brows of a 256 px crop, with a gain and bias for
+       exposure changes and Huber weights (IRLS) so that pixels the expression
+       changes count less; a level is kept only if it improves the match.
+    3. The result is kept only if it still matches the whole face without the
+       mouth nearly as well as the coarse estimate (else the coarse one).
     """
-    from skimage.registration import phase_cross_correlation
-
     R = _REG_SIZE
     up = np.diag([R / size, R / size, 1.0])
     Mr = up @ matrix
@@ -703,7 +719,8 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
     c = R / 2.0
     xn, yn = ((xx - c) / c)[mask], ((yy - c) / c)[mask]
 
-    Cq, coarse_score, scorer = _coarse_search(img_n, wn, img_e, we, np.diag([_COARSE_SIZE / size] * 2 + [1.0]) @ matrix)
+    to_coarse = np.diag([_COARSE_SIZE / size, _COARSE_SIZE / size, 1.0])
+    Cq, coarse_score, scorer = _coarse_search(img_n, wn, img_e, we, to_coarse @ matrix)
     k = np.diag([R / _COARSE_SIZE, R / _COARSE_SIZE, 1.0])
     C = C0 = k @ Cq @ np.linalg.inv(k)
     iters, r = 0, np.zeros(1)
@@ -731,7 +748,7 @@ def _register(img_n, wn, img_e, we, matrix, size, max_iter=25):
         "registration": C_out,
         "reg_scale": float(np.sqrt(abs(np.linalg.det(A)))),
         "reg_rotation_deg": float(np.degrees(np.arctan2(A[1, 0], A[0, 0]))),
-        "reg_shift_px": float(np.hypot(*(C_out @ [size / 2, size / 2, 1] - [size / 2, size / 2, 1])[:2])),
+        "reg_shift_px": float(np.hypot(*(C_out @ [size / 2, size / 2, 1])[:2] - size / 2)),
         "reg_gain": float(g),
         "reg_coarse_ncc": float(coarse_score),
         "reg_face_ncc": float(coarse_score if reverted else whole),
