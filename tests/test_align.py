@@ -279,3 +279,35 @@ def test_template_matches_the_london_landmarks():
         N = A.similarity_matrix(T[:2], [[0, 0], [1, 0]])
         T = T @ N[:2, :2].T + N[:2, 2]
     assert np.abs(T - A.TEMPLATE).max() < 5e-3
+
+
+GALLERY = Path(DATA) / "gallery" if DATA else None
+
+
+@pytest.mark.skipif(GALLERY is None or not (GALLERY / "zoom").is_dir()
+                    or not (GALLERY / "lisa").is_dir(),
+                    reason="set PIXELFES_EDU_DATA to a folder with gallery/ to run")
+@pytest.mark.parametrize("name", ["lisa/lisa1", "zoom/30cm", "canada/003f"])
+def test_gallery_templates_put_dark_pupils_on_the_canonical_eyes(name):
+    img = imread(GALLERY / f"{name}.jpg")
+    lm = A.read_tem(GALLERY / f"{name}.tem")
+    assert lm.shape[0] in A.TEM_PUPILS
+    face = A.align_with_landmarks(img, lm, size=128)
+    gray = A._gray(face)
+    for want in canonical_eyes(128):
+        x, y = np.round(want).astype(int)
+        # the pupil is among the darkest pixels of its neighbourhood
+        patch = gray[y - 2 : y + 3, x - 2 : x + 3]
+        around = gray[y - 12 : y + 13, x - 12 : x + 13]
+        assert patch.min() <= np.percentile(around, 10)
+
+
+@needs_london
+def test_align_pair_other_sizes_and_eyes_only():
+    n, e, lm = london("002")
+    x, y, info = A.align_pair(n, e, eyes=lm[:2], size=64)
+    assert x.shape == y.shape == (64, 64, 3) and info["method"] == "eyes"
+    assert A.residual_shift(x[None], y[None], region="eyes")[0] < 0.5
+    # eyes-only alignment puts the given pupils exactly on the canonical eyes
+    p = np.c_[lm[:2], np.ones(2)] @ info["matrix"].T
+    np.testing.assert_allclose(p[:, :2], canonical_eyes(64), atol=1e-9)
