@@ -1,0 +1,104 @@
+"""The real user interface in a real browser: Voilà serves notebook 04, headless Chromium moves a slider.
+
+Opt-in: ``pytest -m browser tests/test_browser.py`` (needs the apt packages ``chromium`` and
+``chromium-driver`` and the ``[browser]`` extra, i.e. the python ``playwright`` package; never run
+``playwright install`` — we drive Debian's ``/usr/bin/chromium``).
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_out_of_dataset_gallery.ipynb"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_S = 240  # kernel start + data preparation in a fresh cache + three model fits
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium chromium-driver"),
+]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url, proc, timeout):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "voila/static/", timeout=2):
+                return
+        except urllib.error.HTTPError:  # any HTTP answer (even 404) means the server is up; no kernel started yet
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"voila did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture
+def voila_url(tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "voila.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=NOTEBOOK.parent, env=dict(os.environ),
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_http(url, proc, 60)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        print((tmp_path / "voila.log").read_text(errors="replace")[-3000:])
+
+
+def _slider(page, label):
+    """The ipywidgets 8 slider whose description is ``label``."""
+    return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
+
+
+def test_voila_slider_changes_rendered_image(voila_url):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[browser]' (playwright)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            page.goto(voila_url, timeout=STARTUP_S * 1000)
+            alpha = _slider(page, "intensity α")
+            alpha.wait_for(state="visible", timeout=STARTUP_S * 1000)
+            grid = page.locator(".widget-image").last  # the explorer's face grid is the last image widget
+            grid.wait_for(state="visible", timeout=60_000)
+            page.wait_for_function("el => el.naturalWidth > 0", arg=grid.element_handle(), timeout=60_000)
+            before_src, before_png = grid.get_attribute("src"), grid.screenshot()
+
+            readout = alpha.locator(".widget-readout")  # type a new α into the slider's editable readout
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("2")
+            page.keyboard.press("Enter")
+            page.wait_for_function("([el, src]) => el.getAttribute('src') !== src && el.naturalWidth > 0",
+                                   arg=[grid.element_handle(), before_src], timeout=60_000)
+            after_png = grid.screenshot()
+            value = alpha.locator(".widget-readout").inner_text()
+        finally:
+            browser.close()
+    assert float(value) == pytest.approx(2.0)
+    assert after_png != before_png, "the rendered grid did not change after moving the α slider"
