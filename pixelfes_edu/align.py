@@ -6,21 +6,22 @@ mouth on the same pixels (alignment *across people*) and (b) the expressive
 photo of a pair lands pixel-on-pixel on its neutral photo (registration
 *within a pair*). This module does both, on plain numpy arrays:
 
-* :func:`align_with_landmarks` — least-squares similarity (rotation, uniform
-  scale, translation) of many facial landmarks to a mean face template;
+* :func:`align_with_landmarks` — least-squares affine fit of the eye and
+  mouth landmarks (56 of the 189 FRL points) to a mean face template;
 * :func:`align_face` — any photo, from explicit eye positions or from the
   LBP frontal-face detector that ships with scikit-image;
 * :func:`align_pair` — a neutral/expressive pair: align the neutral photo,
-  register the expressive photo to it on the upper face (forehead, brows,
-  eyes: the part a smile barely moves), then warp both with the same
-  canonical transform;
+  register the expressive photo to it on the eyes and brows (the part a
+  smile barely moves) with a similarity transform, then warp both with the
+  same canonical transform;
 * :func:`residual_shift` and :func:`mean_face_sharpness_ratio` — the two
   numbers that say how well a set of pairs is aligned.
 
 Every aligned face uses the canonical geometry of :mod:`pixelfes_edu.geometry`,
-so a model trained on one source applies to faces from another. Only a
-similarity transform is used (no per-face non-rigid warp), because a gallery
-photo with nothing but two eye positions can reproduce exactly that.
+so a model trained on one source applies to faces from another. No per-face
+non-rigid warp is used: landmark faces get one affine (eyes and mouth on the
+template), faces with only two eye positions a similarity that puts the
+eyes exactly where the training faces have them on average.
 
 Coordinates are ``(x, y)`` in pixels, x to the right, y down, with the centre
 of pixel ``[row i, col j]`` at ``(x=j, y=i)`` (the scikit-image convention).
@@ -829,11 +830,16 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
        ``landmarks`` (189 FRL points) by the affine template fit of
        :func:`align_with_landmarks`; else with ``eyes`` by a similarity;
        else the eyes are detected (:func:`detect_eyes`).
-    2. The expressive photo is registered to the neutral one on the upper
-       face (forehead, brows, eyes), with a sub-pixel similarity transform
-       (robust Gauss-Newton on a 256 px crop, gain/bias for exposure), and
-       warped with the same canonical transform composed with it, so the
-       target lands pixel-on-pixel on the input.
+    2. The expressive photo is registered to the neutral one with a
+       sub-pixel similarity transform: a coarse search (rotation within
+       +-12 degrees, scale 0.88-1.14, translation up to about a quarter of
+       the crop, by phase correlation), then robust Gauss-Newton on the eyes
+       and brows of a 256 px crop (gain/bias for exposure, Huber weights).
+       It is warped with the canonical transform of the neutral photo
+       composed with the registration, so the target lands pixel-on-pixel
+       on the input. The two photos should come from the same camera set-up
+       (as in London, KDEF, RaFD): the search covers the head moving between
+       shots, not an arbitrary re-framing.
 
     Parameters
     ----------
@@ -855,7 +861,11 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
         neutral photo -> crop), ``registration`` (3x3 similarity in crop
         pixels applied after ``matrix`` for the expressive photo),
         ``reg_shift_px``, ``reg_scale``, ``reg_rotation_deg``, ``reg_gain``,
-        ``reg_iterations`` and ``reg_residual_rms``.
+        ``reg_iterations``, ``reg_residual_rms``, ``reg_coarse_ncc`` and
+        ``reg_face_ncc`` (match of the whole face without the mouth, after
+        the coarse search and at the end) and ``reg_reverted`` (True when the
+        fine result drifted and the coarse one was kept: a pose change
+        between the shots; worth a look).
 
     Examples
     --------
