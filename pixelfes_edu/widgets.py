@@ -497,7 +497,8 @@ class ReceptiveFieldExplorer(_Explorer):
     Attributes
     ----------
     field, lam : controls;  image : grid PNG;  models : ``{r: MaskedRidge}``;  rr : Pixel-RR;
-    fit_seconds : ``{r: seconds}`` (Pixel-RR under key ``"Pixel-RR"``)
+    fit_seconds : ``{r: seconds}`` (Pixel-RR under key ``"Pixel-RR"``);
+    max_diff : largest ``|MR - Pixel-RR|`` on the shown faces (rounding noise at r = 1)
     """
 
     def __init__(self, train, test, fields=(1, 3, 5), lam=0.4, field=3, n_show=4, scale=1):
@@ -542,13 +543,14 @@ class ReceptiveFieldExplorer(_Explorer):
         ym, yr = m.predict(x), self.rr.predict(x)
         diff = np.abs(ym - yr)
         diff_img = np.clip(diff.mean(-1) if diff.ndim == 4 else diff, 0, None)
+        self.max_diff = float(diff.max())  # largest |MR - Pixel-RR| on the shown faces
         dmax = max(float(diff_img.max()), 1e-12)
         self.image.value = plotting.grid_png(
             [x, ym, yr, t, [plotting.colourise(d, "magma", 0, dmax) for d in diff_img]],
             row_labels=["input", f"MR r={r}", "Pixel-RR", "target", "|MR - RR|"],
             col_labels=_labels(self.test, self.n_show), scale=self.scale)
         self.info.value = (
-            f"max |MR(r={r}) - Pixel-RR| on the shown faces: {float(diff.max()):.2e} "
+            f"max |MR(r={r}) - Pixel-RR| on the shown faces: {self.max_diff:.2e} "
             f"(difference row scaled to that max) · parameters per channel: MR {m.n_params:,} vs Pixel-RR "
             f"{self.rr.n_params:,} · fit time: MR {self.fit_seconds[r]:.2f} s, "
             f"Pixel-RR {self.fit_seconds['Pixel-RR']:.2f} s")

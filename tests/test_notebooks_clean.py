@@ -1,0 +1,33 @@
+"""Every notebook is committed without outputs, so diffs stay readable (and no face pixels sneak into git)."""
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_the_five_notebooks_exist():
+    prefixes = {p.name[:3] for p in NOTEBOOKS}
+    assert {"01_", "02_", "03_", "04_", "05_"} <= prefixes, [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+             and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; run `nbstripout {path}` before committing"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state; run nbstripout"
+    for c in nb["cells"]:
+        assert not c.get("attachments"), f"{path.name}: a cell has attachments (embedded images)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_parameters_and_names_its_data(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and any(line.split("=")[0].strip().isupper() for line in code[0].splitlines() if "=" in line), \
+        f"{path.name}: the first code cell should hold the parameters (UPPER_CASE = value)"
+    assert any("load_pairs(\"auto\"" in c for c in code) and any(".source" in c for c in code), \
+        f"{path.name}: load data with pfe.load_pairs(\"auto\", ...) and print pairs.source"
