@@ -26,6 +26,7 @@ eyes exactly where the training faces have them on average.
 Coordinates are ``(x, y)`` in pixels, x to the right, y down, with the centre
 of pixel ``[row i, col j]`` at ``(x=j, y=i)`` (the scikit-image convention).
 """
+import functools
 import os
 
 import numpy as np
@@ -901,6 +902,7 @@ _BOX_EYES = np.array([[0.295, 0.361], [0.709, 0.361]])
 _DETECT_MAX_SIDE = 400  # detection runs on a copy no larger than this
 
 
+@functools.lru_cache(maxsize=1)
 def _cascade():
     from skimage.data import lbp_frontal_face_cascade_filename
     from skimage.feature import Cascade
