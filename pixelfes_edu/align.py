@@ -32,7 +32,7 @@ import os
 import numpy as np
 from scipy import ndimage
 
-from .geometry import canonical_eyes, region_masks
+from .geometry import canonical_eyes, canonical_points, region_masks
 
 __all__ = [
     "read_tem",
@@ -567,8 +567,6 @@ def eye_matrix(eyes, size=128, mouth=None):
     if mouth is None:
         return similarity_matrix(e, canonical_eyes(size))
     m = _points(np.reshape(np.asarray(mouth, dtype=float), (1, 2)), "mouth", n=1)
-    from .geometry import canonical_points
-
     dst = np.vstack([canonical_eyes(size), canonical_points(size)["mouth"]])
     src = np.vstack([e, m])
     if abs(np.linalg.det(np.c_[src, np.ones(3)])) < 1e-6:
@@ -804,11 +802,16 @@ def align_with_landmarks(image, landmarks, size=128):
     >>> align_with_landmarks(img, lm, size=64).shape
     (64, 64, 3)
     """
+    return warp_to_crop(image, _tem_matrix(landmarks, size), size)
+
+
+def _tem_matrix(landmarks, size):
+    """Canonical transform for a WebMorph landmark set (see align_with_landmarks)."""
     lm = _points(landmarks, "landmarks")
     if lm.shape[0] == 189:
-        return warp_to_crop(image, landmark_matrix(lm, size), size)
+        return landmark_matrix(lm, size)
     if lm.shape[0] in TEM_PUPILS:
-        return warp_to_crop(image, eye_matrix(lm[list(TEM_PUPILS[lm.shape[0]])], size), size)
+        return eye_matrix(lm[list(TEM_PUPILS[lm.shape[0]])], size)
     raise ValueError(
         f"unknown landmark template with {lm.shape[0]} points (known: "
         f"{sorted(TEM_PUPILS)}); use align_face(image, eyes=[[x_left, y_left], "
@@ -818,7 +821,7 @@ def align_with_landmarks(image, landmarks, size=128):
 
 def _neutral_matrix(img, white, landmarks, eyes, size):
     if landmarks is not None:
-        return landmark_matrix(landmarks, size), "landmarks"
+        return _tem_matrix(landmarks, size), "landmarks"
     if eyes is not None:
         return eye_matrix(eyes, size), "eyes"
     return eye_matrix(detect_eyes(img), size), "detected"
@@ -847,8 +850,9 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
     neutral, expressive : ndarray
         RGB photos of the same person (uint8 or float in [0, 1]; grayscale
         and RGBA are converted to RGB). They may differ in size.
-    landmarks : array_like, shape (189, 2), optional
-        Landmarks of the NEUTRAL photo.
+    landmarks : array_like, shape (K, 2), optional
+        WebMorph landmarks of the NEUTRAL photo (189 FRL points, or a
+        template of :data:`TEM_PUPILS`); used instead of ``eyes``.
     eyes : array_like, shape (2, 2), optional
         ``[[x_left, y_left], [x_right, y_right]]`` pupils in the neutral photo.
     size : int
