@@ -132,6 +132,16 @@ class _PixelModel:
             )
         return X, single
 
+    def update(self, lam):
+        """Re-solve a fitted model for a new λ from its stored statistics (no pass over the images).
+
+        Pixel-RR keeps the five sums of Eq. 6, MR the per-pixel Gram matrices,
+        GlobalRidge the eigendecomposition of ``X X^T``.
+        """
+        self._require_fit()
+        self.lam = _check_positive("lam", lam)
+        return self._solve()
+
     def get_params(self):
         return {k: getattr(self, k) for k in self._hyper}
 
@@ -261,12 +271,6 @@ class PixelRidge(_PixelModel):
         self.weight_ = (c * s["sxt"] - s["sx"] * s["st"]) / det
         self.bias_ = (a * s["st"] - s["sx"] * s["sxt"]) / det
         return self
-
-    def update(self, lam):
-        """Re-solve Eq. 6 for a new λ from ``stats_`` (no pass over the images)."""
-        self._require_fit()
-        self.lam = _check_positive("lam", lam)
-        return self._solve()
 
     def predict(self, X):
         """``y_p = w_p x_p + b_p`` for every pixel (Eq. 5); output is not clipped."""
@@ -646,12 +650,6 @@ class MaskedRidge(_PixelModel):
         self.weight_, self.bias_ = (weight[:, :, 0], bias[:, :, 0]) if grey else (weight, bias)
         return self
 
-    def update(self, lam):
-        """Re-solve every pixel's ridge problem for a new λ from the stored Gram matrices."""
-        self._require_fit()
-        self.lam = _check_positive("lam", lam)
-        return self._solve()
-
     def predict(self, X):
         X, single = self._prepare_predict(X)
         X4 = self._as4d(X)
@@ -732,12 +730,6 @@ class GlobalRidge(_PixelModel):
         inv = (self.eigvec_ / (self.eigval_ + self.lam)[:, None, :]) @ self.eigvec_.transpose(0, 2, 1)
         self.dual_ = inv @ self.T_
         return self
-
-    def update(self, lam):
-        """Re-solve Eq. 2 for a new λ from the kept eigendecomposition of ``X X^T``."""
-        self._require_fit()
-        self.lam = _check_positive("lam", lam)
-        return self._solve()
 
     def predict(self, X):
         X, single = self._prepare_predict(X)
