@@ -35,9 +35,10 @@ PAPER_SIGMA = {"happy": 3.0, "other": 10.0}
 
 #: Column order and headers of :attr:`EvaluationResult.table`.
 COLUMNS = {
-    "psnr": "PSNR dB", "ssim": "SSIM", "sharpness_ratio": "sharpness / target",
+    "psnr": "PSNR dB", "ssim": "SSIM (crop)", "ssim_face": "SSIM (face)", "sharpness_ratio": "sharpness / target",
     "transfer": "transfer (face)", "cosine": "cosine (face)",
     "transfer_mouth": "transfer (mouth)", "transfer_eyes": "transfer (eyes)",
+    "transfer_face": "transfer (face ellipse)",
     "fit_s": "fit s", "predict_s": "predict s", "n_params": "params / channel",
 }
 
@@ -129,7 +130,7 @@ def _as_dict(models):
     return named
 
 
-def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=("mouth", "eyes")):
+def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=("mouth", "eyes", "face")):
     """Cross-validate models on paired faces, split by person.
 
     Parameters
@@ -148,7 +149,8 @@ def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=(
         Expression intensity applied to every prediction
         (:func:`pixelfes_edu.metrics.apply_intensity`) before scoring.
     regions : tuple of str
-        Regions for the extra ``transfer_<region>`` columns.
+        Regions for the extra ``transfer_<region>`` columns (the face-level
+        columns use :data:`pixelfes_edu.metrics.FACE`, the inner face).
 
     Returns
     -------
@@ -210,8 +212,8 @@ class EvaluationResult:
     ----------
     table : list of dict
         One row per model: ``model``, mean held-out metrics (``psnr``,
-        ``ssim``, ``sharpness``, ``sharpness_ratio``, ``transfer``, ``cosine``,
-        ``transfer_<region>``), mean ``fit_s`` / ``predict_s`` per fold and
+        ``ssim``, ``ssim_face``, ``sharpness``, ``sharpness_ratio``, ``transfer``,
+        ``cosine``, ``transfer_<region>``), mean ``fit_s`` / ``predict_s`` per fold and
         ``n_params`` (per channel).
     per_image : dict name -> dict metric -> ``(N,)`` array
     predictions : dict name -> held-out predictions ``(N, H, W[, C])`` in [0, 1]
@@ -256,7 +258,7 @@ class EvaluationResult:
                 ax.imshow(np.clip(imgs[k], 0, 1), cmap="gray" if imgs.ndim == 3 else None, vmin=0, vmax=1)
                 ax.set_xticks([]), ax.set_yticks([])
                 if j == 0:
-                    ax.set_ylabel(label, fontsize=8)
+                    ax.set_ylabel(label.replace(" (", "\n("), fontsize=7)
                 if i == 0:
                     ax.set_title(str(self.pairs.ids[k]), fontsize=8)
         fig.suptitle(f"held-out faces ({len(self.folds)}-fold CV by person, α = {self.alpha:g})", fontsize=9)
@@ -412,7 +414,7 @@ class ValidationCurves:
         import matplotlib.pyplot as plt
 
         fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
-        a.semilogx(self.lams, self.rr, "o-", ms=3)
+        a.loglog(self.lams, self.rr, "o-", ms=3)
         a.axvline(PAPER_LAM, color="grey", ls=":", label="paper λ=0.4")
         a.axvline(self.best_lam_rr, color="C3", ls="--", label=f"LOO best λ={self.best_lam_rr:.3g}")
         a.set(xlabel="λ", ylabel="LOO mean squared error", title=f"Pixel-RR {self.label}")

@@ -128,3 +128,18 @@ def test_top_level_export():
     import pixelfes_edu as pfe
 
     assert pfe.apply_intensity is M.apply_intensity
+
+
+def test_inner_face_covers_features_and_excludes_hair():
+    from pixelfes_edu.geometry import canonical_points
+
+    size = 64
+    inner, masks = M.inner_face_mask(size), region_masks(size)
+    assert inner.dtype == bool and inner.shape == (size, size)
+    assert not (inner & ~masks["face"]).any()  # inside the geometry's face ellipse
+    assert (masks["mouth"] & inner).sum() == masks["mouth"].sum()  # the whole mouth region
+    for k in ("eye_left", "eye_right", "nose_tip"):
+        x, y = canonical_points(size)[k].astype(int)
+        assert inner[y, x]
+    assert not inner[1, size // 2] and not inner[size // 2, 1]  # top of the crop (hair), side (background)
+    assert np.array_equal(M.get_mask("inner_face", (1, size, size)), inner)
