@@ -1,0 +1,175 @@
+"""The whole benchmark table in one command (timings and ratios are printed, never asserted).
+
+    python benchmarks/run.py                  # core + widgets + evaluation
+    python benchmarks/run.py eval lut         # only some sections
+
+Sections: ``core`` (benchmarks/core.py: the numpy core's targets), ``widgets``
+(benchmarks/widget_latency.py: notebook slider latencies), ``eval`` (evaluate on
+London end to end, closed-form LOO vs refitting) and ``lut`` (Pixel-KR's lookup
+table vs exact prediction).  London is used when ``PIXELFES_EDU_DATA`` points at
+the data (or it is cached), else synthetic pairs, and every row says which.
+"""
+import importlib
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import pixelfes_edu as pfe
+from pixelfes_edu.evaluation import loo_pixel_kernel_ridge, loo_pixel_ridge, validation_curves
+
+HERE = Path(__file__).resolve().parent
+
+
+def _row(out, name, value, unit, target, ok, note=""):
+    out.append({"benchmark": name, "measured": f"{value:.3g} {unit}", "target": target,
+                "meets": "yes" if ok else "NO", "note": note})
+
+
+def _pairs():
+    """London 128x128 if its files are available (never downloads), else 102 synthetic pairs."""
+    from pixelfes_edu.datasets import _london_present
+
+    t0 = time.perf_counter()
+    if _london_present():
+        p = pfe.load_pairs("london", size=128, progress=False, download=False)
+    else:
+        p = pfe.load_pairs("synthetic", size=128, n=102, seed=0)
+    return p, time.perf_counter() - t0
+
+
+def eval_rows():
+    """``evaluate`` end to end and the closed-form leave-one-out against refitting."""
+    out = []
+    pairs, t_load = _pairs()
+    data = f"{pairs.name} N={len(pairs)} 128x128x3"
+    _row(out, f"load_pairs ({data}, prepared cache)", t_load, "s", "seconds once cached", t_load < 60)
+    models = {"Pixel-RR": pfe.PixelRidge(0.4), "Pixel-KR σ=3": pfe.PixelKernelRidge(0.4, 3.0),
+              "MR r=3": pfe.MaskedRidge(0.4, 3), "Ridge": pfe.GlobalRidge(0.4)}
+    t0 = time.perf_counter()
+    res = pfe.evaluate(models, pairs, folds=5, progress=False)
+    t_eval = time.perf_counter() - t0
+    fit = sum(r["fit_s"] + r["predict_s"] for r in res.table) * 5
+    _row(out, f"evaluate 4 models + 2 baselines, 5 folds ({data})", t_eval, "s", "<= 60 s (report: minutes)",
+         t_eval <= 60, f"fitting+predicting {fit:.1f} s, the rest is metrics (SSIM per image)")
+    X, T = pairs.inputs, pairs.targets
+    lams = np.logspace(-3, 2, 16)
+    t0 = time.perf_counter()
+    loo_pixel_ridge(X, T, lams, region="face")
+    t_loo = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for n in range(10):  # 10 of the N refits a brute-force LOO needs per λ
+        keep = np.arange(len(X)) != n
+        pfe.PixelRidge(0.4).fit(X[keep], T[keep]).predict(X[n])
+    t_refit = (time.perf_counter() - t0) / 10 * len(X) * len(lams)
+    _row(out, f"Pixel-RR LOO, 16 λ, closed form vs N refits per λ ({data})", t_refit / t_loo, "x faster", ">= 10x",
+         t_refit / t_loo >= 10, f"closed form {t_loo:.2f} s, refitting ~{t_refit:.0f} s (extrapolated from 10)")
+    t0 = time.perf_counter()
+    loo_pixel_kernel_ridge(X, T, [3.0], [0.01, 0.1, 0.4, 1.0], region="face", max_pixels=2000)
+    t_kloo = time.perf_counter() - t0
+    sub = X[:, ::16, ::16][:, :4, :4]
+    subt = T[:, ::16, ::16][:, :4, :4]
+    t0 = time.perf_counter()
+    for n in range(5):
+        keep = np.arange(len(X)) != n
+        pfe.PixelKernelRidge(0.4, 3.0, solver="direct").fit(sub[keep], subt[keep]).predict(sub[n])
+    per_pixel = (time.perf_counter() - t0) / 5 / sub[0].size  # one direct refit, per pixel-channel
+    t_kbrute = per_pixel * len(X) * 2000 * 4
+    _row(out, f"Pixel-KR LOO σ=3, 4 λ, 2000 pixels: smoother diagonal vs refits ({data})", t_kbrute / t_kloo,
+         "x faster", ">= 10x", t_kbrute / t_kloo >= 10,
+         f"closed form {t_kloo:.2f} s, direct refits ~{t_kbrute:.0f} s (extrapolated)")
+    t0 = time.perf_counter()
+    vc = validation_curves(pairs)
+    t_vc = time.perf_counter() - t0
+    _row(out, f"validation_curves (16 λ; 9 σ x 4 λ; 4000 pixels) ({data})", t_vc, "s", "<= 30 s", t_vc <= 30,
+         f"chosen: Pixel-RR λ={vc.best_lam_rr:.3g}; Pixel-KR σ={vc.best_sigma:.3g}, λ={vc.best_lam_kr:.3g}")
+    return out
+
+
+def lut_rows():
+    """Pixel-KR compiled to a 256-level lookup table vs exact prediction."""
+    out = []
+    pairs, _ = _pairs()
+    data = f"{pairs.name} N={len(pairs)} 128x128x3"
+    k = pfe.PixelKernelRidge(0.4, 3.0).fit(pairs.inputs, pairs.targets)
+    if not hasattr(k, "to_lut"):
+        out.append({"benchmark": "Pixel-KR LUT", "measured": "pending", "target": "", "meets": "",
+                    "note": "PixelKernelRidge.to_lut() not in models.py yet"})
+        return out
+    t0 = time.perf_counter()
+    lut = k.to_lut()
+    t_compile = time.perf_counter() - t0
+    x8 = np.round(pairs.inputs[:20] * 255) / 255  # inputs on the 8-bit grid
+    for m, label in ((1, "one image"), (20, "20 images")):
+        xs = x8[0] if m == 1 else x8
+        t_exact = min(_timed(lambda: k.predict(xs)) for _ in range(3))
+        t_lut = min(_timed(lambda: lut.predict(xs)) for _ in range(3))
+        _row(out, f"Pixel-KR σ=3 predict {label}: exact / LUT ({data})", t_exact / t_lut, "x", "LUT faster",
+             t_exact > t_lut, f"exact {t_exact * 1e3:.1f} ms, LUT {t_lut * 1e3:.1f} ms")
+    err = float(np.abs(lut.predict(x8) - k.predict(x8)).max())
+    _row(out, "Pixel-KR LUT max abs(LUT - exact) on 8-bit inputs", err, "", "< 1e-9 (exact)", err < 1e-9,
+         f"compile {t_compile:.2f} s; {lut.nbytes / 2**20:.0f} MiB; {lut.n_params / 1e4:.4g}e4 params/channel vs "
+         f"{k.n_params / 1e4:.4g}e4 (N={len(pairs)})")
+    for sigma in (1.0, 0.3):
+        k.update(sigma=sigma)
+        t_exact = min(_timed(lambda: k.predict(x8[0])) for _ in range(3))
+        lut = k.to_lut()
+        t_lut = min(_timed(lambda: lut.predict(x8[0])) for _ in range(3))
+        _row(out, f"Pixel-KR σ={sigma:g} predict one image: exact / LUT", t_exact / t_lut, "x", "LUT faster",
+             t_exact > t_lut, f"exact {t_exact * 1e3:.1f} ms (basis rank {k.basis_.rank}), LUT {t_lut * 1e3:.1f} ms")
+    return out
+
+
+def _timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+def _external(module):
+    sys.path.insert(0, str(HERE))
+    try:
+        return importlib.import_module(module).rows()
+    finally:
+        sys.path.remove(str(HERE))
+
+
+SECTIONS = {
+    "core": ("the numpy core (benchmarks/core.py)", lambda: _external("core")),
+    "widgets": ("notebook widget latency (benchmarks/widget_latency.py)", lambda: _external("widget_latency")),
+    "eval": ("evaluation on real faces (benchmarks/run.py)", eval_rows),
+    "lut": ("Pixel-KR lookup table vs exact (benchmarks/run.py)", lut_rows),
+}
+
+
+def print_table(rows):
+    """Markdown table of a list of dicts (columns from the first row)."""
+    cols = list(rows[0])
+    cells = [[str(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths)) + " |")
+
+
+def main(names=None):
+    names = names or list(SECTIONS)
+    unknown = set(names) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {list(SECTIONS)}")
+    for name in names:
+        title, rows = SECTIONS[name]
+        t0 = time.perf_counter()
+        try:
+            table = rows()
+        except Exception as e:  # noqa: BLE001 - one failing section must not hide the others
+            print(f"\n## {title}\n\nFAILED: {type(e).__name__}: {e}")
+            continue
+        print(f"\n## {title}  ({time.perf_counter() - t0:.0f} s)\n")
+        print_table(table)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
