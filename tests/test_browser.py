@@ -48,8 +48,9 @@ def _wait_http(url, proc, timeout):
     raise TimeoutError(f"voila did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture
-def voila_url(tmp_path):
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("voila")
     port = _free_port()
     log = open(tmp_path / "voila.log", "wb")
     proc = subprocess.Popen(
@@ -75,30 +76,58 @@ def _slider(page, label):
     return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
 
 
-def test_voila_slider_changes_rendered_image(voila_url):
+@pytest.fixture
+def page(voila_url):
+    """A Chromium page showing the rendered notebook, once the explorer's grid has arrived."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[browser]' (playwright)")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1200})
             page.goto(voila_url, timeout=STARTUP_S * 1000)
-            alpha = _slider(page, "intensity α")
-            alpha.wait_for(state="visible", timeout=STARTUP_S * 1000)
-            grid = page.locator(".widget-image").last  # the explorer's face grid is the last image widget
+            _slider(page, "intensity α").wait_for(state="visible", timeout=STARTUP_S * 1000)
+            grid = _grid(page)
             grid.wait_for(state="visible", timeout=60_000)
             page.wait_for_function("el => el.naturalWidth > 0", arg=grid.element_handle(), timeout=60_000)
-            before_src, before_png = grid.get_attribute("src"), grid.screenshot()
-
-            readout = alpha.locator(".widget-readout")  # type a new α into the slider's editable readout
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type("2")
-            page.keyboard.press("Enter")
-            page.wait_for_function("([el, src]) => el.getAttribute('src') !== src && el.naturalWidth > 0",
-                                   arg=[grid.element_handle(), before_src], timeout=60_000)
-            after_png = grid.screenshot()
-            value = alpha.locator(".widget-readout").inner_text()
+            yield page
         finally:
             browser.close()
-    assert float(value) == pytest.approx(2.0)
-    assert after_png != before_png, "the rendered grid did not change after moving the α slider"
+
+
+def _grid(page):
+    return page.locator(".widget-image").last  # the explorer's face grid is the last image widget
+
+
+def _wait_new_src(page, grid, old_src):
+    page.wait_for_function("([el, src]) => el.getAttribute('src') !== src && el.naturalWidth > 0",
+                           arg=[grid.element_handle(), old_src], timeout=60_000)
+
+
+def test_voila_slider_changes_rendered_image(page):
+    alpha, grid = _slider(page, "intensity α"), _grid(page)
+    before_src, before_png = grid.get_attribute("src"), grid.screenshot()
+
+    alpha.locator(".widget-readout").click()  # type a new α into the slider's editable readout
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    _wait_new_src(page, grid, before_src)
+    assert float(alpha.locator(".widget-readout").inner_text()) == pytest.approx(2.0)
+    assert grid.screenshot() != before_png, "the rendered grid did not change after moving the α slider"
+
+
+def test_voila_upload_adds_an_aligned_column(page, tmp_path):
+    from PIL import Image
+    from skimage.data import astronaut
+
+    photo = tmp_path / "me.png"
+    Image.fromarray(astronaut()).save(photo)
+    grid = _grid(page)
+    natural_width = "el => el.naturalWidth"  # the PNG's own width (the layout may scale it to the page)
+    before_src, before_w = grid.get_attribute("src"), grid.evaluate(natural_width)
+    with page.expect_file_chooser(timeout=30_000) as chooser:  # FileUpload opens the chooser from its button
+        page.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(photo))
+    _wait_new_src(page, grid, before_src)
+    page.get_by_text("aligned your photo").wait_for(timeout=60_000)
+    assert grid.evaluate(natural_width) > before_w, "no new column for the uploaded photo"
