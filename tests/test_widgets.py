@@ -77,7 +77,7 @@ def test_training_explorer_expression_menu(data):
 
 def test_kernel_explorer_sigma_and_lambda(data, monkeypatch):
     train, test = data
-    ex = widgets.KernelExplorer(train, test, sigma=1.0, lam=0.4, n_show=2)
+    ex = widgets.KernelExplorer(train, test, sigma=1.0, lam=0.4, n_show=2, sigma_range=(0.1, 10))
     img0 = ex.image.value
     _forbid_fit(monkeypatch, pfe.PixelRidge, pfe.PixelKernelRidge)
     ex.sigma.value = 0.2
