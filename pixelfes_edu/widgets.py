@@ -65,9 +65,22 @@ def apply_intensity(x, y, alpha):
     return x + alpha * (y - x)
 
 
+def _log_grid(value, low, high, step):
+    """``(min, max)`` exponents near ``log10(low/high)`` on a grid through ``log10(value)``.
+
+    The browser snaps a log slider to ``min + k * step``; putting the start
+    value on that grid keeps λ = 0.4 at 0.4 instead of 0.398.
+    """
+    v = np.log10(value)
+    return v - np.floor((v - np.log10(low)) / step + 1e-9) * step, v + np.floor((np.log10(high) - v) / step + 1e-9) * step
+
+
 def lam_slider(value=0.4, description="λ", continuous=True):
-    """Log-scale slider for λ from 1e-3 to 1e3."""
-    return _w().FloatLogSlider(value=value, base=10, min=-3, max=3, step=0.05, description=description,
+    """Log-scale slider for λ from about 1e-3 to 1e3."""
+    if not value > 0:
+        raise ValueError(f"λ must be > 0, got {value!r}")
+    lo, hi = _log_grid(value, 1e-3, 1e3, 0.05)
+    return _w().FloatLogSlider(value=value, base=10, min=lo, max=hi, step=0.05, description=description,
                                continuous_update=continuous, readout_format=".3g")
 
 
@@ -75,7 +88,8 @@ def sigma_slider(value=1.0, description="σ", low=0.05, high=20.0):
     """Log-scale slider for the kernel width σ in [low, high] (updates on release: σ costs a rebuild)."""
     if not 0 < low <= value <= high:
         raise ValueError(f"σ slider needs 0 < low <= value <= high, got low={low}, value={value}, high={high}")
-    return _w().FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=0.02,
+    lo, hi = _log_grid(value, low, high, 0.02)
+    return _w().FloatLogSlider(value=value, base=10, min=lo, max=hi, step=0.02,
                                description=description, continuous_update=False, readout_format=".3g")
 
 
