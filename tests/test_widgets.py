@@ -197,3 +197,45 @@ def test_grid_image_layout_and_labels():
         plotting.grid_image([np.zeros((1, 8, 8)), np.zeros((1, 9, 9))])
     with pytest.raises(ValueError, match="at least one"):
         plotting.montage([[]])
+
+
+# --------------------------------------------------------------------------- plotting used by the notebooks
+def test_montage_titles_and_blank_cells():
+    X = np.random.default_rng(0).random((3, 8, 8, 3))
+    fig = plotting.montage([X, X[:2]], row_titles=["a", "b"], col_titles=["p", "q", "r"])
+    axes = np.array(fig.axes).reshape(2, 3)
+    assert [ax.get_title() for ax in axes[0]] == ["p", "q", "r"]
+    assert axes[1, 0].get_ylabel() == "b" and not axes[1, 2].axison  # the missing cell is blank
+    with pytest.raises(ValueError, match="row_titles"):
+        plotting.montage([X], row_titles=["a", "b"])
+
+
+def test_weight_bias_maps_show_the_model():
+    X = np.random.default_rng(0).random((20, 8, 8))
+    m = pfe.PixelRidge(lam=0.4).fit(X, np.clip(0.5 * X + 0.2, 0, 1))
+    fig = plotting.weight_bias_maps(m)
+    shown = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(shown, m.weight_)
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), m.bias_)
+
+
+def test_pixel_fit_draws_points_and_curves():
+    x = np.linspace(0, 1, 15)
+    fig = plotting.pixel_fit(x, 1 - x, {"line": lambda g: 1 - g, "curve": lambda g: g ** 2}, pixel=(3, 4, 0), lam=0.4)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), np.column_stack([x, 1 - x]))
+    assert len(ax.lines) == 3 and "3, 4, 0" in ax.get_title() and "λ=0.4" in ax.get_title()
+
+
+def test_sigma_sweep_orders_columns():
+    X = np.random.default_rng(0).random((2, 8, 8))
+    fig = plotting.sigma_sweep(X, {3.0: X, 0.1: X}, targets=X, reference=X)
+    titles = [ax.get_title() for ax in fig.axes[:5]]
+    assert titles == ["input", "σ = 0.1", "σ = 3", "Pixel-RR", "target"]
+
+
+def test_to_png_roundtrip():
+    img = np.random.default_rng(0).random((5, 7, 3))
+    back = _decode(plotting.to_png(img, scale=2))
+    assert back.shape == (10, 14, 3)
+    np.testing.assert_array_equal(back[::2, ::2], plotting.to_uint8(img))
