@@ -59,6 +59,12 @@ def rows():
     out.append({"control": "λ slider, Pixel-RR (TrainingExplorer)", "data": data, "moves": len(ms),
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex.n_fits - 1,
                 "note": f"model.update alone {solve_ms:.2f} ms"})
+    train, test = pairs.split(pairs.ids[-20:])  # notebook 02's setup: PSNR over 20 held-out faces on every move
+    ex2 = widgets.TrainingExplorer(train, test, lam=0.4, n_show=5)
+    ms = _time_moves(ex2.lam, LAMS)
+    out.append({"control": "λ slider, notebook 02 setup (20 held-out)", "data": data, "moves": len(ms),
+                "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex2.n_fits - 1,
+                "note": f"{len(train)} training pairs"})
     ms = _time_moves(ex.alpha, ALPHAS)
     out.append({"control": "α slider (TrainingExplorer)", "data": data, "moves": len(ms),
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex.n_fits - 1,
