@@ -1,7 +1,7 @@
 """ipywidgets explorers used by the notebooks (JupyterLab 4 and Voilà, ipywidgets 8).
 
-Each explorer is an ``ipywidgets.VBox``: display it as the last line of a
-cell.  It takes its data and models as arguments (no global state), keeps
+Each explorer holds an ``ipywidgets.VBox`` (``.widget``) and displays as it:
+put the explorer on the last line of a cell.  It takes its data and models as arguments (no global state), keeps
 its controls as attributes (``.lam``, ``.sigma``, ``.alpha`` ...) and draws
 into ``ipywidgets.Image`` widgets (``.image``) as PNG bytes, so a test or a
 script can drive it: set ``explorer.lam.value = 0.1`` and read
@@ -13,13 +13,13 @@ from stored statistics (``model.update(lam=...)``), α only re-blends, and σ
 ``n_fits`` counts full fits, so you can check that moving a slider did not
 trigger one.
 
-==========================  ===================================================
-:class:`PixelInspector`     one pixel's N training pairs, Pixel-RR line, Pixel-KR curve
-:class:`TrainingExplorer`   Pixel-RR: λ, target expression, intensity α; weight/bias maps
-:class:`KernelExplorer`     Pixel-KR: σ and λ next to Pixel-RR
-:class:`GalleryExplorer`    trained models on out-of-dataset faces and your own photo
-:class:`ReceptiveFieldExplorer`  masked regression: receptive field r (r = 1 is Pixel-RR)
-==========================  ===================================================
+================================  =========================================================
+:class:`PixelInspector`           one pixel's N training pairs, Pixel-RR line, Pixel-KR curve
+:class:`TrainingExplorer`         Pixel-RR: λ, target expression, intensity α; weight/bias maps
+:class:`KernelExplorer`           Pixel-KR: σ and λ next to Pixel-RR
+:class:`GalleryExplorer`          trained models on out-of-dataset faces and your own photo
+:class:`ReceptiveFieldExplorer`   masked regression: receptive field r (r = 1 is Pixel-RR)
+================================  =========================================================
 
 >>> import numpy as np
 >>> X = np.random.default_rng(0).random((12, 16, 16, 3))
@@ -45,6 +45,11 @@ __all__ = [
     "ReceptiveFieldExplorer",
     "pairs_like",
     "apply_intensity",
+    "parse_eyes",
+    "decode_upload",
+    "lam_slider",
+    "sigma_slider",
+    "alpha_slider",
 ]
 
 
