@@ -115,7 +115,7 @@ def _table1(pairs, kr_pairs, kr_sigma):
 
 
 def _table1_markdown(rows, lut):
-    lines = ["| model | parameters per channel (x10^4), measured | paper (x10^4) | fit s | size |",
+    lines = ["| model | parameters per channel (x10^4), measured | paper (x10^4) | fit s | image size / storage |",
              "|---|---:|---:|---:|---|"]
     for label, n, paper, fit, size in rows:
         lines.append(f"| {label} | {n / 1e4:.4g} | {'' if paper is None else paper} | {fit} | {size} |")
