@@ -21,6 +21,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_S = 240  # kernel start + data preparation in a fresh cache + three model fits
 
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[browser]' (the playwright package)")
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium chromium-driver"),
@@ -79,7 +81,6 @@ def _slider(page, label):
 @pytest.fixture
 def page(voila_url):
     """A Chromium page showing the rendered notebook, once the explorer's grid has arrived."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[browser]' (playwright)")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
