@@ -31,3 +31,17 @@ def test_notebook_has_parameters_and_names_its_data(path):
         f"{path.name}: the first code cell should hold the parameters (UPPER_CASE = value)"
     assert any("load_pairs(\"auto\"" in c for c in code) and any(".source" in c for c in code), \
         f"{path.name}: load data with pfe.load_pairs(\"auto\", ...) and print pairs.source"
+
+
+def test_nbstripout_would_change_nothing():
+    """The committed form is nbstripout's own (so `nbstripout` before a commit gives no diff)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path as _P
+
+    exe = shutil.which("nbstripout") or str(_P(sys.executable).with_name("nbstripout"))
+    if not _P(exe).exists():
+        pytest.skip("nbstripout is not installed (it is in the [test] extra)")
+    r = subprocess.run([exe, "--verify", *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    assert r.returncode == 0, f"run `nbstripout notebooks/*.ipynb` and commit:\n{r.stdout}{r.stderr}"
