@@ -312,7 +312,7 @@ class _MercerBasis:
     """
 
     def __init__(self, sigma, lo=-0.1, hi=1.1):
-        m = int(np.ceil(6.0 / sigma)) + 12  # enough nodes for the rank to saturate (tested)
+        m = int(np.ceil(4.0 / sigma)) + 12  # enough nodes for the rank to saturate (tested)
         k = np.arange(m)
         self.nodes = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.pi * (k + 0.5) / m)
         s, U = np.linalg.eigh(gaussian_kernel(self.nodes[:, None], self.nodes[None, :], sigma))
@@ -431,8 +431,11 @@ class PixelKernelRidge(_PixelModel):
     def _solve(self):
         if self.solver_ == "features":
             # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through)
-            A = self.gram_ + self.lam * np.eye(self.basis_.rank)
-            self.primal_ = np.linalg.solve(A, self.rhs_[..., None])[..., 0]
+            r = self.basis_.rank
+            self.primal_ = np.empty_like(self.rhs_)
+            for sl in self._batches(2 * r * r):  # in cache-sized batches: no D x r x r temporary
+                A = self.gram_[sl] + self.lam * np.eye(r)
+                self.primal_[sl] = np.linalg.solve(A, self.rhs_[sl, :, None])[..., 0]
             self.__dict__.pop("_coef", None)
         return self
 
