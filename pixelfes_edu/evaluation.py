@@ -38,7 +38,7 @@ COLUMNS = {
     "psnr": "PSNR dB", "ssim": "SSIM (crop)", "ssim_face": "SSIM (face)", "sharpness_ratio": "sharpness / target",
     "transfer": "transfer (face)", "cosine": "cosine (face)",
     "transfer_mouth": "transfer (mouth)", "transfer_eyes": "transfer (eyes)",
-    "transfer_face": "transfer (face ellipse)",
+    "transfer_face": "transfer (face ellipse)", "tone_shift": "tone shift",
     "fit_s": "fit s", "predict_s": "predict s", "n_params": "params / channel",
 }
 
@@ -258,7 +258,7 @@ class EvaluationResult:
                 ax.imshow(np.clip(imgs[k], 0, 1), cmap="gray" if imgs.ndim == 3 else None, vmin=0, vmax=1)
                 ax.set_xticks([]), ax.set_yticks([])
                 if j == 0:
-                    ax.set_ylabel(label.replace(" (", "\n("), fontsize=7)
+                    ax.set_ylabel(label.replace(" (", "\n(").replace(", ", ",\n"), fontsize=7)
                 if i == 0:
                     ax.set_title(str(self.pairs.ids[k]), fontsize=8)
         fig.suptitle(f"held-out faces ({len(self.folds)}-fold CV by person, α = {self.alpha:g})", fontsize=9)

@@ -15,6 +15,7 @@ function                    what it measures
                             expression change the model reproduces (1 = all of it)
 :func:`transfer_cosine`     cosine between ``y - x`` and ``t - x`` (direction only)
 :func:`apply_intensity`     ``x + alpha (y - x)``: expression intensity α
+:func:`tone_shift`          change of the face's mean brightness, ``|mean(y) - mean(x)|``
 :func:`normalise_images`    per-image min-max or mean/std scaling (and its inverse)
 ==========================  ======================================================
 
@@ -39,7 +40,7 @@ from .geometry import region_masks
 
 __all__ = [
     "psnr", "ssim", "sharpness", "sharpness_ratio", "transfer_ratio", "transfer_cosine",
-    "apply_intensity", "transfer_curve", "image_metrics", "get_mask", "inner_face_mask", "FACE",
+    "apply_intensity", "transfer_curve", "image_metrics", "get_mask", "inner_face_mask", "FACE", "tone_shift",
     "normalise_images", "denormalise_images", "NORMALISATIONS",
 ]
 
@@ -47,6 +48,8 @@ __all__ = [
 NORMALISATIONS = ("none", "minmax", "meanstd")
 #: Region of the face-level metrics (sharpness, transfer ratio, cosine, face SSIM).
 FACE = "inner_face"
+#: Standard deviation over the face that ``normalise_images(..., "meanstd")`` maps every image to.
+MEANSTD_STD = 0.1
 
 
 def inner_face_mask(size):
@@ -182,6 +185,20 @@ def sharpness(images, region=FACE):
     return lap[:, mask].var(axis=1)
 
 
+def tone_shift(x, y, region=FACE):
+    """``|mean grey(y) - mean grey(x)|`` over ``region`` per image: how much a model relights the face.
+
+    A pixel model shrinks towards the mean face, so without normalisation it
+    lightens dark faces and darkens light ones; compare with ``tone_shift(x, t)``.
+
+    >>> x = np.zeros((1, 8, 8)); tone_shift(x, x + 0.1, None).round(3)
+    array([0.1])
+    """
+    x, y = _same(("x", x), ("y", y))
+    mask = get_mask(region, x.shape)
+    return np.abs(_grey(y)[:, mask].mean(axis=1) - _grey(x)[:, mask].mean(axis=1))
+
+
 def sharpness_ratio(y, t, region=FACE):
     """``sharpness(y) / sharpness(t)`` per image: 1 = as detailed as the real photo, < 1 = blurrier."""
     y, t = _same(("y", y), ("t", t))
@@ -271,8 +288,9 @@ def image_metrics(x, y, t, regions=("mouth", "eyes", "face"), face=FACE):
     """Every metric per image, as a dict of ``(N,)`` arrays.
 
     Keys: ``psnr``, ``ssim`` (whole image), ``ssim_face``, ``sharpness``,
-    ``sharpness_ratio`` (to the target's), ``transfer`` and ``cosine`` (all
-    over the ``face`` region), and ``transfer_<region>`` for each of ``regions``.
+    ``sharpness_ratio`` (to the target's), ``transfer``, ``cosine`` and
+    ``tone_shift`` (all over the ``face`` region), and ``transfer_<region>``
+    for each of ``regions``.
 
     >>> rng = np.random.default_rng(0); x = rng.random((2, 32, 32, 3)) * 0.8
     >>> sorted(image_metrics(x, x + 0.1, x + 0.2))[:3]
@@ -287,6 +305,7 @@ def image_metrics(x, y, t, regions=("mouth", "eyes", "face"), face=FACE):
         "sharpness_ratio": sharpness_ratio(y, t, face),
         "transfer": transfer_ratio(x, y, t, face),
         "cosine": transfer_cosine(x, y, t, face),
+        "tone_shift": tone_shift(x, y, face),
     }
     for r in regions:
         out[f"transfer_{r}"] = transfer_ratio(x, y, t, r)
@@ -298,14 +317,18 @@ def _stats_axes(a):
     return (1, 2)  # per image and channel: statistics over H, W
 
 
-def normalise_images(images, method="minmax", region="face"):
-    """Per-image (and per-channel) scaling; returns ``(scaled, params)``.
+def normalise_images(images, method="minmax", region=FACE):
+    """Per-image scaling; returns ``(scaled, params)``.
 
-    ``"minmax"`` maps each image's range to [0, 1] (what the authors' code
-    does before fitting); ``"meanstd"`` maps each image's mean/std over
-    ``region`` to 0.5 / 0.15 (kept inside [0, 1] by clipping); ``"none"``
-    returns a copy.  Undo with :func:`denormalise_images` and the params of
-    the *input* image (the target's are unknown at prediction time).
+    ``"minmax"`` maps each image's (and channel's) range to [0, 1] (what the
+    authors' code does before fitting); ``"meanstd"`` shifts each channel's
+    mean over ``region`` to 0.5 and scales the image so its standard
+    deviation over ``region`` (all channels together, so colours keep their
+    balance) becomes :data:`MEANSTD_STD` — about 1% of London pixels (hair,
+    background) fall outside [0, 1] and are clipped; ``"none"`` returns a
+    copy.  Undo with :func:`denormalise_images` and the params of the *input*
+    image (the target's are unknown at prediction time): the prediction then
+    keeps the input's brightness, contrast and skin tone.
 
     >>> a = np.random.default_rng(0).random((2, 8, 8, 3)) * 0.5 + 0.2
     >>> s, p = normalise_images(a, "minmax", region=None)
@@ -326,8 +349,9 @@ def normalise_images(images, method="minmax", region="face"):
     mask = get_mask(region, images.shape)
     vals = images[:, mask]  # (N, P[, C])
     mean = vals.mean(axis=1).reshape(shape)
-    std = np.maximum(vals.std(axis=1).reshape(shape), 1e-6)
-    scale, offset = std / 0.15, mean - 0.5 * std / 0.15
+    std = np.maximum(vals.reshape(len(images), -1).std(axis=1), 1e-6).reshape((-1,) + (1,) * (images.ndim - 1))
+    scale = std / MEANSTD_STD
+    offset = mean - 0.5 * scale
     return np.clip((images - offset) / scale, 0, 1), {"method": "meanstd", "offset": offset, "scale": scale}
 
 
