@@ -130,7 +130,8 @@ def _as_dict(models):
     return named
 
 
-def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=("mouth", "eyes", "face")):
+def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=("mouth", "eyes", "face"),
+             keep=None):
     """Cross-validate models on paired faces, split by person.
 
     Parameters
@@ -151,6 +152,9 @@ def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=(
     regions : tuple of str
         Regions for the extra ``transfer_<region>`` columns (the face-level
         columns use :data:`pixelfes_edu.metrics.FACE`, the inner face).
+    keep : list of str, optional
+        Names whose held-out predictions are kept in ``.predictions``
+        (default: all; each costs the size of ``pairs.inputs``).
 
     Returns
     -------
@@ -169,10 +173,21 @@ def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=(
     named = _as_dict(models)
     X, T = check_images(pairs.inputs, "pairs.inputs"), check_images(pairs.targets, "pairs.targets")
     groups = person_folds(pairs.ids, folds, seed)
-    preds = {name: np.empty_like(X) for name in (*named, "mean target")}
-    fit_s = {name: 0.0 for name in preds}
+    names = (*named, "identity", "mean target")
+    keep = set(names if keep is None else keep)
+    preds = {name: np.empty_like(X) for name in names if name in keep}
+    per_image = {name: {} for name in names}
+    fit_s = {name: 0.0 for name in names}
     predict_s = dict(fit_s)
     n_params = {"identity": 0, "mean target": int(np.prod(X.shape[1:3]))}
+
+    def score(name, test, Y):  # metrics of one fold's held-out predictions, stored per image
+        Y = np.clip(M.apply_intensity(X[test], Y, alpha), 0, 1)
+        for k, v in M.image_metrics(X[test], Y, T[test], regions=regions).items():
+            per_image[name].setdefault(k, np.empty(len(X)))[test] = v
+        if name in preds:
+            preds[name][test] = Y
+
     it = groups
     if progress:
         from tqdm.auto import tqdm
@@ -185,20 +200,18 @@ def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=(
             t0 = time.perf_counter()
             m.fit(X[~test], T[~test])
             t1 = time.perf_counter()
-            preds[name][test] = m.predict(X[test])
+            Y = m.predict(X[test])
             fit_s[name] += t1 - t0
             predict_s[name] += time.perf_counter() - t1
             n_params[name] = int(m.n_params)
+            score(name, test, Y)
         t0 = time.perf_counter()
-        preds["mean target"][test] = T[~test].mean(axis=0)
+        Y = np.broadcast_to(T[~test].mean(axis=0), X[test].shape)
         fit_s["mean target"] += time.perf_counter() - t0
-    preds["identity"] = X.copy()
-    fit_s["identity"] = predict_s["identity"] = 0.0
-    per_image, table = {}, []
-    for name in (*named, "identity", "mean target"):
-        Y = np.clip(M.apply_intensity(X, preds[name], alpha), 0, 1)
-        preds[name] = Y
-        per_image[name] = M.image_metrics(X, Y, T, regions=regions)
+        score("mean target", test, Y)
+        score("identity", test, X[test])
+    table = []
+    for name in names:
         row = {"model": name, **{k: float(np.mean(v)) for k, v in per_image[name].items()}}
         row.update(fit_s=fit_s[name] / folds, predict_s=predict_s[name] / folds, n_params=n_params[name])
         table.append(row)
@@ -246,7 +259,11 @@ class EvaluationResult:
         """Held-out faces: rows input, target and each model; ``n`` people as columns."""
         import matplotlib.pyplot as plt
 
-        names = list(names or [r["model"] for r in self.table if r["model"] != "identity"])
+        names = list(names or [r["model"] for r in self.table
+                               if r["model"] != "identity" and r["model"] in self.predictions])
+        missing = [n for n in names if n not in self.predictions]
+        if missing:
+            raise ValueError(f"no held-out predictions kept for {missing}: pass keep=... to evaluate")
         idx = np.sort(np.random.default_rng(seed).choice(len(self.pairs), min(n, len(self.pairs)), replace=False))
         rows = [("input (neutral)", self.pairs.inputs), ("target", self.pairs.targets)]
         rows += [(name, self.predictions[name]) for name in names]

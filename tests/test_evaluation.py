@@ -135,3 +135,17 @@ def test_normalised_is_exposure_invariant():
     assert m.predict(x[0]).shape == (6, 6)
     with pytest.raises(ValueError, match="normalisation"):
         Normalised(pfe.PixelRidge(), "zscore")
+
+
+def test_evaluate_keep_limits_stored_predictions_not_metrics(pairs):
+    models = {"RR": pfe.PixelRidge(0.4), "MR": pfe.MaskedRidge(0.4, 3)}
+    full = evaluate(models, pairs, folds=4, progress=False)
+    lean = evaluate(models, pairs, folds=4, progress=False, keep=["RR"])
+    assert set(lean.predictions) == {"RR"}
+    assert np.array_equal(lean.predictions["RR"], full.predictions["RR"])
+    drop = ("fit_s", "predict_s")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in lean.table] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in full.table]
+    with pytest.raises(ValueError, match="keep"):
+        lean.figure(names=["MR"])
+    assert len(lean.figure(n=2).axes) == 3 * 2
