@@ -288,7 +288,9 @@ class EvaluationResult:
 
 def _fmt(col, v):
     if col == "n_params":
-        return f"{v:,d}" if v < 1e5 else f"{v / 1e4:,.4g}e4" if v < 1e9 else f"{v:.3g}"
+        if v < 1e5:
+            return f"{v:,d}"
+        return f"{v / 1e4:.4g}e4" if v < 1e8 else f"{v / 10 ** int(np.log10(v)):.3g}e{int(np.log10(v))}"
     if col in ("fit_s", "predict_s"):
         return f"{v:.3f}"
     if col == "psnr":
@@ -437,7 +439,7 @@ class ValidationCurves:
         a.set(xlabel="λ", ylabel="LOO mean squared error", title=f"Pixel-RR {self.label}")
         a.legend(fontsize=7)
         for j, lam in enumerate(self.kr_lams):
-            b.semilogx(self.sigmas, self.kr[:, j], "o-", ms=3, label=f"λ={lam:.3g}")
+            b.loglog(self.sigmas, self.kr[:, j], "o-", ms=3, label=f"λ={lam:.3g}")
         for s in PAPER_SIGMA.values():
             b.axvline(s, color="grey", ls=":")
         b.axvline(self.best_sigma, color="C3", ls="--")
