@@ -334,10 +334,12 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
     say(f"**Protocol.** {folds}-fold cross-validation split by person (nobody is in a training and a test fold "
         "at once); every model is fitted on the other folds and scored on the held-out faces; predictions are "
         "clipped to [0, 1] (α = 1). Channels are independent models. Metrics (`pixelfes_edu.metrics`): PSNR and "
-        "SSIM to the true smiling photo (whole crop); sharpness = variance of the Laplacian over the face, as a "
+        "SSIM to the true smiling photo (over the whole crop and over the face; *face* = `metrics.inner_face_mask`, "
+        "skin from the brows to the chin, see section 3); sharpness = variance of the Laplacian over the face, as a "
         "ratio to the target's; expression **transfer ratio** `<ŷ − x, t − x> / ||t − x||²` (share of the true "
         "change reproduced, 0 for the identity map) and its cosine, over the face and over the mouth and eyes "
-        "regions of `geometry.region_masks`. Baselines: *identity* (ŷ = x) and *mean target* (the mean training "
+        "regions of `geometry.region_masks` (and over its larger `face` ellipse); *tone shift* = |change of the face's "
+        "mean brightness|. Baselines: *identity* (ŷ = x) and *mean target* (the mean training "
         "smile). Hyper-parameters: the paper's (λ = 0.4, σ = 3 for happy) and the leave-one-out choice below.")
     say("")
     say("## 1. Held-out results")
