@@ -287,6 +287,70 @@ def _sample(small, matrix, shape, origin=(0, 0)):
                                     order=1, mode="nearest")
 
 
+def _sample_field(small, matrix, field):
+    """Bilinear sample of ``small`` at crop positions ``field`` (``(H, W, 2)`` x, y).
+
+    ``matrix`` maps ``small`` pixel coordinates to crop coordinates. Used for
+    the piecewise-affine shape warp: one interpolation from the photo.
+    """
+    inv = np.linalg.inv(matrix)
+    x, y = field[..., 0], field[..., 1]  # elementwise, not a matmul: no BLAS threads in the workers
+    coords = [inv[1, 0] * x + inv[1, 1] * y + inv[1, 2], inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]]
+    return np.stack([ndimage.map_coordinates(small[..., c], coords, order=1, mode="nearest")
+                     for c in range(small.shape[2])], axis=-1)
+
+
+def mean_shape(landmarks, size=128):
+    """Mean of 189-point FRL landmark sets after each one's :func:`landmark_matrix`.
+
+    ``landmarks``: sequence of ``(189, 2)`` arrays in their photos' pixels.
+    Returns ``(189, 2)`` crop positions: the shape :func:`align_pair` warps
+    every face onto with ``shape=``.
+    """
+    crop = [apply_matrix(landmark_matrix(lm, size), lm) for lm in landmarks]
+    if not crop:
+        raise ValueError("mean_shape needs at least one landmark set")
+    return np.mean(crop, axis=0)
+
+
+def apply_matrix(matrix, points):
+    """``(K, 2)`` points mapped by a 3x3 homogeneous ``matrix``."""
+    pts = np.asarray(points, dtype=float)
+    return pts @ np.asarray(matrix)[:2, :2].T + np.asarray(matrix)[:2, 2]
+
+
+def shape_field(points, shape, size=128):
+    """Piecewise-affine map putting ``points`` on ``shape``: where each output pixel samples.
+
+    ``points`` and ``shape`` are ``(K, 2)`` crop positions (x, y). The
+    Delaunay triangulation of ``shape`` plus 8 fixed points on the crop
+    border is mapped triangle by triangle onto the same triangles over
+    ``points``; pixels outside the face blend into the identity at the border.
+    Returns ``(size, size, 2)`` crop positions ``(x, y)``.
+
+    >>> pts = np.array([[10., 10], [20, 10], [15, 20]])
+    >>> f = shape_field(pts + 1, pts, size=32)     # shape -> points moved by (1, 1)
+    >>> f[15, 15].tolist()
+    [16.0, 16.0]
+    """
+    from scipy.spatial import Delaunay
+
+    e = size - 1.0
+    frame = np.array([[0, 0], [e, 0], [0, e], [e, e], [e / 2, 0], [0, e / 2], [e, e / 2], [e / 2, e]])
+    inside = np.all((shape > 1) & (shape < size - 2), axis=1)  # points too near the border would fold
+    src = np.r_[np.asarray(shape, float)[inside], frame]
+    dst = np.r_[np.asarray(points, float)[inside], frame]
+    tri = Delaunay(src)
+    yy, xx = np.mgrid[0:size, 0:size]
+    pix = np.c_[xx.ravel(), yy.ravel()].astype(float)
+    simplex = tri.find_simplex(pix)
+    simplex = np.where(simplex < 0, tri.find_simplex(np.clip(pix, 0.01, e - 0.01)), simplex)
+    T = tri.transform[simplex]
+    b = np.einsum("pij,pj->pi", T[:, :2], pix - T[:, 2])
+    bary = np.c_[b, 1 - b.sum(1)]  # barycentric coordinates of every pixel in its triangle
+    return np.einsum("pk,pkd->pd", bary, dst[tri.simplices[simplex]]).reshape(size, size, 2)
+
+
 def warp_to_crop(image, matrix, size=128):
     """Warp ``image`` into a ``size`` x ``size`` RGB crop with ``matrix``.
 
@@ -827,7 +891,7 @@ def _neutral_matrix(img, white, landmarks, eyes, size):
     return eye_matrix(detect_eyes(img), size), "detected"
 
 
-def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
+def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128, shape=None):
     """Align a neutral/expressive pair of photos of one person.
 
     1. The neutral photo is aligned to the canonical geometry: with
@@ -844,6 +908,11 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
        on the input. The two photos should come from the same camera set-up
        (as in London, KDEF, RaFD): the search covers the head moving between
        shots, not an arbitrary re-framing.
+    3. Optionally (``shape``, with 189-point ``landmarks``), both are warped
+       piecewise-affinely so the landmarks land on ``shape`` (e.g.
+       :func:`mean_shape` of a data set): eyes, nose, mouth and jaw then sit on
+       the same pixels for everybody. The warp is composed with steps 1-2
+       and sampled once from the photos.
 
     Parameters
     ----------
@@ -857,6 +926,8 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
         ``[[x_left, y_left], [x_right, y_right]]`` pupils in the neutral photo.
     size : int
         Side of the square output crops.
+    shape : array_like, shape (189, 2), optional
+        Crop positions to warp the landmarks onto (see step 3).
 
     Returns
     -------
@@ -890,10 +961,17 @@ def align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
     C, info = _register(n, wn, e, we, M, size)
     sn, mn = _reduce(n, wn, M, size)
     se, me = _reduce(e, we, C @ M, size)
-    x = np.clip(_sample(sn, mn, (size, size)), 0.0, 1.0)
-    y = np.clip(_sample(se, me, (size, size)), 0.0, 1.0)
+    if shape is None:
+        x, y = _sample(sn, mn, (size, size)), _sample(se, me, (size, size))
+    else:
+        if landmarks is None or len(landmarks) != len(shape):
+            raise ValueError("shape= needs the neutral photo's landmarks of the same template "
+                             f"({len(shape)} points)")
+        field = shape_field(apply_matrix(M, landmarks), np.asarray(shape, float), size)
+        x, y = _sample_field(sn, mn, field), _sample_field(se, me, field)
+        method += " + shape warp"
     info = {"method": method, "matrix": M, **info}
-    return x, y, info
+    return np.clip(x, 0.0, 1.0), np.clip(y, 0.0, 1.0), info
 
 
 # Where the pupils sit in a box of detect_faces, as fractions of the box side

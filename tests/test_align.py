@@ -311,3 +311,17 @@ def test_align_pair_other_sizes_and_eyes_only():
     # eyes-only alignment puts the given pupils exactly on the canonical eyes
     p = np.c_[lm[:2], np.ones(2)] @ info["matrix"].T
     np.testing.assert_allclose(p[:, :2], canonical_eyes(64), atol=1e-9)
+
+
+def test_shape_field_is_identity_for_the_same_shape_and_moves_landmarks_onto_the_shape():
+    rng = np.random.default_rng(0)
+    shape = rng.choice(np.arange(20, 45), (12, 2)).astype(float)  # integer vertices = pixel centres
+    shape = np.unique(shape, axis=0)
+    f = A.shape_field(shape, shape, size=64)
+    yy, xx = np.mgrid[0:64, 0:64]
+    assert np.allclose(f[..., 0], xx) and np.allclose(f[..., 1], yy)
+    moved = shape + rng.normal(0, 1.5, shape.shape)
+    f = A.shape_field(moved, shape, size=64)
+    sx, sy = shape.astype(int).T
+    # the output pixel at a shape vertex samples exactly the moved landmark
+    np.testing.assert_allclose(f[sy, sx], moved, atol=1e-9)

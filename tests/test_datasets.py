@@ -40,7 +40,7 @@ def data_root(tmp_path, monkeypatch):
     return root
 
 
-def _fake_align_pair(neutral, expressive, landmarks=None, eyes=None, size=128):
+def _fake_align_pair(neutral, expressive, landmarks=None, eyes=None, size=128, shape=None):
     """Stand-in aligner: resize both photos (keeps each file's colour, so pairing is checkable)."""
     from skimage.transform import resize
 
@@ -397,6 +397,29 @@ def test_london_alignment_measures(london):
     assert m["mean_face_sharpness_ratio"] >= 0.12
 
 
+def _whole_crop_sharpness_ratio(images):
+    """Issue 3's measure over the whole crop (no face mask), on grey images."""
+    from skimage.filters import laplace
+
+    grey = images.mean(-1)
+    return laplace(grey.mean(0)).var() / np.mean([laplace(g).var() for g in grey])
+
+
+def test_london_shape_warp_beats_affine_and_keeps_faces_sharp(london):
+    """Warping onto the mean landmark shape puts features on the same pixels without blurring faces."""
+    from pixelfes_edu.metrics import sharpness
+
+    affine = ds.load_pairs("london", size=128, progress=False, warp="affine")
+    assert london.meta["warp"] == "shape" and affine.meta["warp"] == "affine"
+    shape_ratio, affine_ratio = _whole_crop_sharpness_ratio(london.inputs), _whole_crop_sharpness_ratio(affine.inputs)
+    assert shape_ratio >= 0.12 and shape_ratio > 1.5 * affine_ratio
+    assert london.meta["mean_face_sharpness_ratio"] > affine.meta["mean_face_sharpness_ratio"]
+    # one interpolation from the photo: individual faces are as sharp as with the affine crop
+    assert np.mean(sharpness(london.inputs)) > 0.9 * np.mean(sharpness(affine.inputs))
+    with pytest.raises(ValueError, match="warp must be 'shape'"):
+        ds.load_pairs("london", warp="dense")
+
+
 def test_london_measures_recomputed_match_meta(london):
     import pixelfes_edu.align as align
 
@@ -546,7 +569,7 @@ def test_gallery_logic_with_stand_in_aligners(real_data, data_root, monkeypatch)
 def test_alignment_failures_are_reported_not_dropped(tmp_path, monkeypatch, fake_aligner):
     import pixelfes_edu.align as align
 
-    def picky(neutral, expressive, landmarks=None, eyes=None, size=128):
+    def picky(neutral, expressive, landmarks=None, eyes=None, size=128, shape=None):
         if _level(neutral / 255.0) == _colour("Rafd090_02_Moroccan_male_neutral_frontal.jpg"):
             raise ValueError("no face found")
         return _fake_align_pair(neutral, expressive, size=size)
