@@ -159,58 +159,6 @@ def _levers_markdown(res):
     return lines
 
 
-def _dense_pairs(pairs):
-    """Experiment: re-warp London crops piecewise-affinely onto the mean 189-landmark shape.
-
-    Measures what denser alignment *across people* would do (the package's
-    alignment is a per-face affine fit).  Every pair gets one warp, computed
-    from its neutral face's landmarks, applied to input and target alike.
-    Returns None when the landmarks are not available.
-    """
-    try:
-        from scipy.spatial import Delaunay
-        from scipy import ndimage
-
-        from . import align
-        from .datasets import _london_layout, data_dir
-
-        layout, root = _london_layout(), data_dir()
-        size = pairs.inputs.shape[1]
-        L = []
-        for pid in pairs.ids:
-            lm = np.asarray(align.read_tem(str(root / layout[pid]["landmarks"])), float)
-            A = align.landmark_matrix(lm, size)
-            L.append(lm @ A[:2, :2].T + A[:2, 2])
-    except Exception:  # noqa: BLE001 - an optional experiment: skip on any missing piece
-        return None
-    L = np.array(L)  # (N, 189, 2) landmarks in crop pixels (x, y)
-    mean = L.mean(0)
-    keep = np.all((mean > 1) & (mean < size - 2), axis=1)
-    e = size - 1.0
-    frame = np.array([[0, 0], [e, 0], [0, e], [e, e], [e / 2, 0], [0, e / 2], [e, e / 2], [e / 2, e]])
-    src = np.r_[mean[keep], frame]  # output (mean-shape) vertices
-    tri = Delaunay(src)
-    yy, xx = np.mgrid[0:size, 0:size]
-    pts = np.c_[xx.ravel(), yy.ravel()].astype(float)
-    simplex = tri.find_simplex(pts)
-    simplex = np.where(simplex < 0, tri.find_simplex(np.clip(pts, 0.01, e - 0.01)), simplex)
-    Tm = tri.transform[simplex]  # barycentric coordinates of every output pixel, shared by all faces
-    b = np.einsum("pij,pj->pi", Tm[:, :2], pts - Tm[:, 2])
-    bary = np.c_[b, 1 - b.sum(1)]  # (P, 3)
-    verts = tri.simplices[simplex]  # (P, 3)
-    X2, T2 = np.empty_like(pairs.inputs), np.empty_like(pairs.targets)
-    for i in range(len(pairs)):
-        dst = np.r_[L[i][keep], frame]
-        xy = np.einsum("pk,pkd->pd", bary, dst[verts])  # where output pixel p samples face i
-        coords = [xy[:, 1].reshape(size, size), xy[:, 0].reshape(size, size)]
-        for c in range(pairs.inputs.shape[3]):
-            X2[i, ..., c] = ndimage.map_coordinates(pairs.inputs[i, ..., c], coords, order=1, mode="nearest")
-            T2[i, ..., c] = ndimage.map_coordinates(pairs.targets[i, ..., c], coords, order=1, mode="nearest")
-    meta = {**pairs.meta, "experiment": "piecewise-affine warp to the mean landmark shape"}
-    return Pairs(np.clip(X2, 0, 1), np.clip(T2, 0, 1), pairs.ids, pairs.expression, pairs.source,
-                 f"{pairs.name} (dense)", meta)
-
-
 def _alpha_curve(res, name, out, stem):
     import matplotlib.pyplot as plt
 
@@ -247,7 +195,7 @@ def _evaluation_models(vc):
 
 # --------------------------------------------------------------------------- the report
 def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=None, synthetic_n=400, seed=0,
-                 dense=True):
+                 compare_alignment=True):
     """Evaluate every model on the London set and write a markdown report with figures.
 
     Parameters
@@ -261,7 +209,8 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
         Evaluate these instead of London (tests use tiny synthetic pairs).
     synthetic_n : synthetic pairs for the σ/λ comparison and Pixel-KR's Table I row (paper: N = 400).
     seed : fold assignment and synthetic faces.
-    dense : also run the dense-alignment experiment (London only, needs the .tem landmarks).
+    compare_alignment : also evaluate London with the simpler alignment (``warp="affine"``: one affine fit of eyes
+        and mouth per face) against the default piecewise-affine warp onto the mean landmark shape.
 
     Returns
     -------
@@ -307,10 +256,11 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
     # 3. levers -------------------------------------------------------------
     t0 = time.perf_counter()
     lev = _levers(pairs, vc.best_lam_rr, folds, seed, progress)
-    dense_pairs = _dense_pairs(pairs) if (dense and pairs.name == "london") else None
-    lev_dense = _levers(dense_pairs, vc.best_lam_rr, folds, seed, progress) if dense_pairs is not None else None
+    affine_pairs = (load_pairs("london", size=size, progress=progress, warp="affine")
+                    if compare_alignment and pairs.name == "london" and pairs.meta.get("warp") == "shape" else None)
+    lev_affine = _levers(affine_pairs, vc.best_lam_rr, folds, seed, progress) if affine_pairs is not None else None
     t_lev = time.perf_counter() - t0
-    best = {where: _best_variant(lev, lev_dense, where) for where in ("face", "crop")}
+    best = {where: _best_variant(lev, lev_affine, where) for where in ("face", "crop")}
 
     # 4. intensity ---------------------------------------------------------
     curve, alpha_png = _alpha_curve(res, rr_paper, out, stem)
@@ -385,7 +335,7 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
         f"map's, sharpness ≥ {TARGET['sharp_vs_mr']}x MR's. Where it is measured matters, so both are shown:")
     say("")
     say(f"* **over the face** (`metrics.inner_face_mask`: skin from the brows to the chin, cheek to cheek; "
-        f"{_frac(pairs, 'inner_face'):.0%} of the crop): at the paper's λ = 0.4 on the package's alignment, "
+        f"{_frac(pairs, 'inner_face'):.0%} of the crop): at the paper's λ = 0.4 on the package's (shape-warp) alignment, "
         f"transfer **{check['transfer']:.3f}** ({_yes(check['transfer_ok'])}), SSIM **{check['ssim']:.3f}** vs "
         f"identity {check['ssim_identity']:.3f} ({_yes(check['ssim_ok'])}), sharpness "
         f"**{check['sharp_vs_mr']:.2f}x** MR's ({_yes(check['sharp_ok'])}) — target "
@@ -421,15 +371,16 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
         f"face's own tone ({lev.row(names[-1])['tone_shift']:.4f}) at the price of the backgrounds of very dark or "
         f"very light faces, which fall outside the clipped range ({_clipped(pairs):.1%} of all pixels).*")
     say("")
-    if lev_dense is not None:
-        say(f"**Lever 2: alignment.** The package aligns each face with one affine fit of its landmarks "
-            f"(mean face sharpness ratio {_fmt_meta(pairs, 'mean_face_sharpness_ratio')}). As an experiment "
-            "(`report._dense_pairs`, not part of the loaders), every pair is re-warped piecewise-affinely onto "
-            "the mean 189-landmark shape (one warp per pair, from the neutral face's landmarks), so noses, "
-            "mouths and jaws land on the same pixels for everybody (mean face sharpness ratio "
-            f"{_mean_sharp(dense_pairs):.3f}). Same protocol:")
+    if lev_affine is not None:
+        say(f"**Lever 2: alignment.** The package warps every London face piecewise-affinely onto the mean "
+            f"189-landmark shape (`load_pairs(\"london\")`, `warp=\"shape\"`: one warp per pair from the neutral "
+            f"face's landmarks, sampled once from the photos), so eyes, noses, mouths and jaws land on the same "
+            f"pixels for everybody (mean face sharpness ratio {_fmt_meta(pairs, 'mean_face_sharpness_ratio')}). "
+            f"The tables above use it. With one affine fit of the eye and mouth landmarks per face instead "
+            f"(`warp=\"affine\"`, mean face sharpness ratio {_fmt_meta(affine_pairs, 'mean_face_sharpness_ratio')}), "
+            "same protocol:")
         say("")
-        md.extend(_levers_markdown(lev_dense))
+        md.extend(_levers_markdown(lev_affine))
         say("")
     say(f"Levers took {t_lev:.1f} s.")
     say("")
@@ -457,7 +408,7 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
     say("")
     say("## 6. Closing note")
     say("")
-    say(_closing(res, rr_paper, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_dense))
+    say(_closing(res, rr_paper, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_affine))
     say("")
     out.write_text("\n".join(md), encoding="utf-8")
     return out
@@ -466,12 +417,6 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
 def _fmt_meta(pairs, key):
     v = pairs.meta.get(key)
     return "n/a" if v is None else f"{v:.3f}"
-
-
-def _mean_sharp(pairs):
-    from .align import mean_face_sharpness_ratio
-
-    return float(mean_face_sharpness_ratio(pairs.inputs))
 
 
 def _alignment_sentence(pairs):
@@ -512,13 +457,13 @@ def _regions_figure(pairs, out, stem):
     return _savefig(fig, out.parent / f"{stem}_regions.png")
 
 
-def _best_variant(lev, lev_dense, where):
+def _best_variant(lev, lev_affine, where):
     """Highest transfer among Pixel-RR variants that keep SSIM >= identity and the sharpness margin."""
-    checks = [(r["model"], "package alignment", target_check(lev, r["model"], "MR", where)) for r in lev.table
-              if r["model"].startswith("Pixel-RR")]
-    if lev_dense is not None:
-        checks += [(r["model"], "dense alignment (experiment)", target_check(lev_dense, r["model"], "MR", where))
-                   for r in lev_dense.table if r["model"].startswith("Pixel-RR")]
+    checks = [(r["model"], "shape-warp alignment (default)", target_check(lev, r["model"], "MR", where))
+              for r in lev.table if r["model"].startswith("Pixel-RR")]
+    if lev_affine is not None:
+        checks += [(r["model"], "affine alignment", target_check(lev_affine, r["model"], "MR", where))
+                   for r in lev_affine.table if r["model"].startswith("Pixel-RR")]
     ok = [c for c in checks if c[2]["ssim_ok"] and c[2]["sharp_ok"]]
     return max(ok, key=lambda c: c[2]["transfer"]) if ok else None
 
@@ -534,15 +479,15 @@ def _norm_effect(lev):
     return out
 
 
-def _dense_effect(lev, lev_dense):
-    """Mean change of face SSIM and transfer over the Pixel-RR variants when alignment is dense."""
+def _alignment_effect(lev, lev_affine):
+    """Mean change of face SSIM and transfer over the Pixel-RR variants: shape warp minus affine."""
     names = [r["model"] for r in lev.table if r["model"].startswith("Pixel-RR")]
-    d = {k: np.mean([lev_dense.row(n)[k] - lev.row(n)[k] for n in names]) for k in ("ssim_face", "transfer")}
-    d["identity_ssim"] = lev_dense.row("identity")["ssim_face"] - lev.row("identity")["ssim_face"]
+    d = {k: np.mean([lev.row(n)[k] - lev_affine.row(n)[k] for n in names]) for k in ("ssim_face", "transfer")}
+    d["identity_ssim"] = lev.row("identity")["ssim_face"] - lev_affine.row("identity")["ssim_face"]
     return d
 
 
-def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_dense):
+def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_affine):
     r, m, ident = res.row(rr), res.row(mr), res.row("identity")
     alpha_needed = TARGET["transfer"] / max(check_crop["transfer"], 1e-12)
     parts = [
@@ -577,11 +522,11 @@ def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_d
     parts.append(f"Without normalisation Pixel-RR (λ = 0.4) also relights faces towards the average skin tone "
                  f"(mean tone shift {tone[0]:.4f} vs {M.tone_shift(pairs.inputs, pairs.targets).mean():.4f} for the "
                  f"true smiles); mean/std matching removes that ({tone[-1]:.4f}).")
-    if lev_dense is not None:
-        d = _dense_effect(lev, lev_dense)
-        parts.append(f"Dense (piecewise-affine) alignment changes Pixel-RR's face SSIM by {d['ssim_face']:+.3f} and "
-                     f"its transfer by {d['transfer']:+.3f} on average (identity's face SSIM "
-                     f"{d['identity_ssim']:+.3f}).")
+    if lev_affine is not None:
+        d = _alignment_effect(lev, lev_affine)
+        parts.append(f"Warping faces onto the mean landmark shape, rather than one affine fit per face, changes "
+                     f"Pixel-RR's face SSIM by {d['ssim_face']:+.3f} and its transfer by {d['transfer']:+.3f} on "
+                     f"average (identity's face SSIM {d['identity_ssim']:+.3f}).")
     parts.append(f"Raising the intensity α raises the ratio linearly (α ≈ {alpha_needed:.2f} would reach "
                  f"{TARGET['transfer']} over the ellipse) while SSIM falls (section 4).")
     parts.append(f"Leave-one-out picks λ = {vc.best_lam_rr:.3g} ({pairs.name}) / {vc_syn.best_lam_rr:.3g} "
