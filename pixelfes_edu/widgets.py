@@ -34,6 +34,7 @@ import time
 import numpy as np
 
 from . import plotting
+from .metrics import apply_intensity
 from .models import MaskedRidge, PixelKernelRidge, PixelRidge
 from .pairs import Pairs
 
@@ -44,7 +45,6 @@ __all__ = [
     "GalleryExplorer",
     "ReceptiveFieldExplorer",
     "pairs_like",
-    "apply_intensity",
     "parse_eyes",
     "decode_upload",
     "lam_slider",
@@ -63,11 +63,6 @@ def pairs_like(inputs, targets, expression="happy", source="arrays", ids=None):
     """Wrap plain arrays as :class:`~pixelfes_edu.pairs.Pairs` (for quick experiments and tests)."""
     ids = np.arange(len(inputs)).astype(str) if ids is None else ids
     return Pairs(np.asarray(inputs, float), np.asarray(targets, float), ids, expression, source, "arrays")
-
-
-def apply_intensity(x, y, alpha):
-    """Expression intensity: ``x + α (y - x)``; α = 0 is the input, 1 the model, 2 exaggerates."""
-    return x + alpha * (y - x)
 
 
 def _log_grid(value, low, high, step):
