@@ -21,9 +21,7 @@ import re
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from importlib import import_module
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -413,22 +411,12 @@ def _prepare_one(job):
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
-_BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+def _one_blas_thread():
+    """Pool initializer: this worker's BLAS runs on one thread (workers already use every core)."""
+    from threadpoolctl import threadpool_limits
 
-
-@contextmanager
-def _environ(**values):
-    """Set environment variables for the duration of a ``with`` block."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    global _BLAS_LIMIT
+    _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")  # kept alive for the worker's life
 
 
 def _prepare_all(jobs, workers, progress, desc):
@@ -448,14 +436,11 @@ def _prepare_all(jobs, workers, progress, desc):
                 bar.update()
         else:
             # one BLAS thread per worker: with the default (one per core) the workers' BLAS
-            # threads busy-wait against each other (seen here: 2 workers 150 s, 1 worker 10 s).
-            # The setting must be in the environment before a worker's numpy starts, so the
-            # workers are fresh ("spawn") interpreters started with it.
-            with _environ(**{v: "1" for v in _BLAS_THREAD_VARS}):
-                with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                    for r in pool.map(_prepare_one, jobs, chunksize=2):
-                        results.append(r)
-                        bar.update()
+            # threads busy-wait against each other (seen here: 2 workers 150 s, 1 worker 10 s)
+            with ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as pool:
+                for r in pool.map(_prepare_one, jobs, chunksize=2):
+                    results.append(r)
+                    bar.update()
     failed = {i: r for i, r in enumerate(results) if isinstance(r, str)}
     ok = [r for r in results if not isinstance(r, str)]
     if not ok:
