@@ -2,8 +2,6 @@
 import subprocess
 import sys
 
-import numpy as np
-import pytest
 
 from pixelfes_edu.cli import main
 
