@@ -21,8 +21,11 @@ fitted model for new hyper-parameters from stored statistics (no pass over the
 images: this is what makes sliders instant), ``n_params`` follows the paper's
 Table I (per channel), ``save(path)`` / :func:`load_model`.
 
-This module imports numpy only.
+This module imports numpy only (and the standard library).
 """
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 #: Version of the ``.npz`` model format written by ``save``.
@@ -403,11 +406,14 @@ class PixelKernelRidge(_PixelModel):
             r, D = self.basis_.rank, self.X_.shape[1]
             self.gram_ = np.empty((D, r, r))  # per pixel: Phi^T Phi
             self.rhs_ = np.empty((D, r))  # per pixel: Phi^T t
-            for sl in self._batches(N * (self.basis_.n_nodes + r) + 2 * r * r):
+
+            def accumulate(sl):
                 Phi = self.basis_(self.X_[:, sl].T)  # (B, N, r): features of every training value
                 PhiT = Phi.transpose(0, 2, 1)
                 self.gram_[sl] = PhiT @ Phi
                 self.rhs_[sl] = (PhiT @ self.T_[:, sl].T[:, :, None])[..., 0]
+
+            self._each_batch(accumulate, N * (self.basis_.n_nodes + r) + 2 * r * r)
         else:
             self._coef = self._direct_coef()
         return self._solve()
@@ -416,6 +422,11 @@ class PixelKernelRidge(_PixelModel):
         D = self.X_.shape[1]
         step = max(1, _KR_BYTES_PER_BATCH // (8 * floats_per_pixel))
         return (slice(i, min(i + step, D)) for i in range(0, D, step))
+
+    def _each_batch(self, work, floats_per_pixel):
+        """Run ``work(slice)`` over pixel batches on every core (numpy releases the GIL)."""
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            list(pool.map(work, self._batches(floats_per_pixel)))
 
     def _direct_coef(self):
         """Eq. 14 literally: c_p = t_p (K_p + lam I)^-1 for every pixel, batched."""
@@ -433,6 +444,7 @@ class PixelKernelRidge(_PixelModel):
             # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through)
             r = self.basis_.rank
             self.primal_ = np.empty_like(self.rhs_)
+
             for sl in self._batches(2 * r * r):  # in cache-sized batches: no D x r x r temporary
                 A = self.gram_[sl] + self.lam * np.eye(r)
                 self.primal_[sl] = np.linalg.solve(A, self.rhs_[sl, :, None])[..., 0]
@@ -478,8 +490,10 @@ class PixelKernelRidge(_PixelModel):
         x = X.reshape(len(X), -1)
         Y = np.empty_like(x)
         if self.solver_ == "features":
-            for sl in self._batches((self.basis_.n_nodes + self.basis_.rank) * len(x)):
+            def predict(sl):
                 Y[:, sl] = np.einsum("mdr,dr->md", self.basis_(x[:, sl]), self.primal_[sl])
+
+            self._each_batch(predict, (self.basis_.n_nodes + self.basis_.rank) * len(x))
         else:
             N = len(self.X_)
             for sl in self._batches(N * len(x)):
