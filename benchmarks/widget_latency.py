@@ -70,7 +70,7 @@ def rows():
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex.n_fits - 1,
                 "note": "re-blend only"})
 
-    ke = widgets.KernelExplorer(pairs, show, sigma=3.0, lam=0.4, n_show=4, sigma_range=(0.1, 20))  # default low: 0.3
+    ke = widgets.KernelExplorer(pairs, show, sigma=3.0, lam=0.4, n_show=4)  # default range: σ from 0.1
     for s in SIGMAS:
         ms = _time_moves(ke.sigma, [s])
         out.append({"control": f"σ slider -> {s:g}, Pixel-KR (KernelExplorer)", "data": data, "moves": 1,

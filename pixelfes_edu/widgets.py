@@ -331,17 +331,17 @@ class KernelExplorer(_Explorer):
     sigma, lam : float
     n_show : int
     sigma_range : (low, high)
-        Slider range.  The rebuild costs more as σ shrinks (the kernel's
-        basis rank grows like 1/σ): at 128x128x3 and N = 102 about 0.3 s at
-        σ = 3, 1 s at σ = 0.3 and 6 s at σ = 0.1, hence the default low end 0.3
-        (notebook 3 shows σ = 0.1 as a static figure).
+        Slider range (default: the paper's Fig. 5 sweep, 0.1 and up).  The
+        rebuild costs more as σ shrinks (the kernel's basis rank grows like
+        1/σ): at 128x128x3 and N = 102 about 0.25 s at σ = 3, 0.5 s at
+        σ = 0.3 and 1.6 s at σ = 0.1 (benchmarks/widget_latency.py).
 
     Attributes
     ----------
     sigma, lam : controls;  image : grid PNG;  kr, rr : the models;  busy : HTML busy note
     """
 
-    def __init__(self, train, test, sigma=1.0, lam=0.4, n_show=4, scale=1, sigma_range=(0.3, 20.0)):
+    def __init__(self, train, test, sigma=1.0, lam=0.4, n_show=4, scale=1, sigma_range=(0.1, 20.0)):
         w = _w()
         self._init_common()
         self.train, self.test, self.n_show, self.scale = train, test, n_show, scale
