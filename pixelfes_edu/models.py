@@ -5,14 +5,14 @@ both float arrays ``(N, H, W)`` or ``(N, H, W, C)`` in [0, 1].  Channels are
 independent models.  Equation numbers refer to Akram & Khan, "Pixel-based
 Facial Expression Synthesis".
 
-==================  =================================================  ==========
-model               output pixel p sees                                equations
-==================  =================================================  ==========
-``PixelRidge``      the one input pixel at p, linearly                 3-6
-``PixelKernelRidge``the one input pixel at p, through a Gaussian kernel 7-16
-``MaskedRidge``     the r x r input patch centred on p                 MR [Khan]
-``GlobalRidge``     every input pixel                                  1-2
-==================  =================================================  ==========
+====================  ===================================================  =========
+model                 output pixel p sees                                  equations
+====================  ===================================================  =========
+``PixelRidge``        the one input pixel at p, linearly                   3-6
+``PixelKernelRidge``  the one input pixel at p, through a Gaussian kernel  7-16
+``MaskedRidge``       the r x r input patch centred on p                   MR [Khan]
+``GlobalRidge``       every input pixel                                    1-2
+====================  ===================================================  =========
 
 All four share one contract (scikit-learn style): hyper-parameters in
 ``__init__``, ``fit(X, T)`` returns self, learned arrays end in ``_``,
@@ -63,7 +63,7 @@ def check_images(X, name="X", ndim=(3, 4), values=True):
     ValueError: X has values in [255, 255], outside [0, 1]: ...
     """
     X = np.asarray(X)
-    if X.dtype.kind not in "fc" or X.dtype.kind == "c":
+    if X.dtype.kind != "f":
         hint = " (8-bit images: use skimage.util.img_as_float or divide by 255)" if X.dtype.kind in "ui" else ""
         raise ValueError(f"{name} must be a float array in [0, 1], got dtype {X.dtype}{hint}")
     if X.ndim not in ndim:
@@ -444,7 +444,6 @@ class PixelKernelRidge(_PixelModel):
             # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through)
             r = self.basis_.rank
             self.primal_ = np.empty_like(self.rhs_)
-
             for sl in self._batches(2 * r * r):  # in cache-sized batches: no D x r x r temporary
                 A = self.gram_[sl] + self.lam * np.eye(r)
                 self.primal_[sl] = np.linalg.solve(A, self.rhs_[sl, :, None])[..., 0]
