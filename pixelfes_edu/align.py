@@ -392,6 +392,12 @@ def _gray(rgb):
     return rgb @ np.array([0.2125, 0.7154, 0.0721])
 
 
+def _block_gray(img, white, k):
+    """Luminance in [0, 1] of ``img`` (``(H, W, 3)``, white value ``white``) shrunk by k x k block means."""
+    h, w = img.shape[:2]
+    return _gray(img[: h // k * k, : w // k * k].reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3)) / white)
+
+
 # --------------------------------------------------------------------------
 # the mean face template (189-point FRL / WebMorph landmarks)
 # --------------------------------------------------------------------------
@@ -1028,9 +1034,8 @@ def detect_faces(image, scale_factors=(1.05, 1.1, 1.2), min_neighbors=2):
     True
     """
     img, white = _rgb(image)
-    h, w = img.shape[:2]
-    k = max(1, int(np.ceil(max(h, w) / _DETECT_MAX_SIDE)))
-    g = _gray(img[: h // k * k, : w // k * k].reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3)) / white)
+    k = max(1, int(np.ceil(max(img.shape[:2]) / _DETECT_MAX_SIDE)))
+    g = _block_gray(img, white, k)
     side = min(g.shape)
     cascade = _cascade()
     raw = []
@@ -1111,8 +1116,7 @@ def detect_eyes(image, refine=True):
         img, white = _rgb(image)
         s = f["size"]
         k = max(1, int(s // 100))  # work at ~100 px per face box
-        h, w = img.shape[:2]
-        g = _gray(img[: h // k * k, : w // k * k].reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3)) / white)
+        g = _block_gray(img, white, k)
         refined = np.stack([_refine_eye(g, (e - (k - 1) / 2) / k, 0.12 * s / k, 0.02 * s / k)
                             * k + (k - 1) / 2 for e in eyes])
         # keep the refinement only if the pair still looks like two eyes
