@@ -574,13 +574,9 @@ def _affine_lstsq(src, dst):
     return M
 
 
-def _pupil_units_to_crop(size):
-    return similarity_matrix([[0.0, 0.0], [1.0, 0.0]], canonical_eyes(size))
-
-
 def _template_in_crop(size):
-    M = _pupil_units_to_crop(size)
-    return TEMPLATE @ M[:2, :2].T + M[:2, 2]
+    """:data:`TEMPLATE` with its pupils on :func:`~pixelfes_edu.geometry.canonical_eyes`."""
+    return apply_matrix(similarity_matrix([[0.0, 0.0], [1.0, 0.0]], canonical_eyes(size)), TEMPLATE)
 
 
 def landmark_matrix(landmarks, size=128):
