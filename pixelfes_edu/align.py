@@ -705,15 +705,20 @@ def _coarse_search(img_n, wn, img_e, we, matrix):
     Tw = (T - T.mean()) * win
     c = Q / 2.0
 
+    def warped(C):
+        return ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
+
+    def scorer(C):
+        return _ncc(warped(C)[score_mask], T[score_mask])
+
     def trial(s, th):
         S = _similarity_step([(s * np.cos(th) - 1) * c, s * np.sin(th) * c, 0, 0], c)
-        I = ndimage.gaussian_filter(_sample(E, S @ me, (Q, Q)), 0.7)
+        I = warped(S)
         shift = phase_cross_correlation(Tw, (I - I.mean()) * win, upsample_factor=4)[0]
         C = np.eye(3)
         C[:2, 2] = shift[::-1]  # moving(x - shift) ~ reference(x)
         C = C @ S
-        I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
-        return _ncc(I[score_mask], T[score_mask]), C, s, th
+        return scorer(C), C, s, th
 
     # rotation at scale 1, then scale at that rotation, then both around the best
     best = max((trial(1.0, th) for th in _COARSE_ANGLES), key=lambda t: t[0])
@@ -721,11 +726,6 @@ def _coarse_search(img_n, wn, img_e, we, matrix):
     ds, dth = 0.01, np.radians(1.5)
     best = max([best] + [trial(best[2] + i * ds, best[3] + j * dth)
                          for i in (-1, 0, 1) for j in (-1, 0, 1) if i or j], key=lambda t: t[0])
-
-    def scorer(C):
-        I = ndimage.gaussian_filter(_sample(E, C @ me, (Q, Q)), 0.7)
-        return _ncc(I[score_mask], T[score_mask])
-
     return best[1], best[0], scorer
 
 
