@@ -39,7 +39,6 @@ __all__ = [
 #: align.py invalidate them automatically (its source hash is part of every cache key).
 PREP_VERSION = 2  # 2: London warped onto its mean landmark shape (warp='shape')
 PAIRED_SOURCES = ("london", "synthetic", "kdef", "rafd", "cfee", "bosphorus")
-_SOURCE_SYNTHETIC = "synthetic faces (generated, seed={seed})"
 
 
 class ChecksumError(ValueError):
@@ -734,10 +733,7 @@ def _load_manual(name, root=None, expression="happy", size=128, strict=True, pro
 def _load_synthetic(size=128, n=400, expression="happy", seed=0):
     from .synthetic import synthetic_pairs
 
-    p = synthetic_pairs(n=n, expression=normalise_expression(expression), seed=seed, size=size)
-    p.source = _SOURCE_SYNTHETIC.format(seed=seed)
-    p.name = "synthetic"
-    return p
+    return synthetic_pairs(n=n, expression=normalise_expression(expression), seed=seed, size=size)
 
 
 _LOADERS = {"london": _load_london, "synthetic": _load_synthetic}
