@@ -19,13 +19,13 @@ function                    what it measures
 :func:`normalise_images`    per-image min-max or mean/std scaling (and its inverse)
 ==========================  ======================================================
 
-Region masks (``"mouth"``, ``"eyes"``, ``"upper_face"``, ``"face"``) come from
-:func:`pixelfes_edu.geometry.region_masks` of the canonical aligned face, plus
-``"inner_face"`` (:func:`inner_face_mask`): the skin from the brows to the chin
-and cheek to cheek.  Face-level metrics use ``"inner_face"`` by default because
-the ``"face"`` ellipse of ``region_masks`` also covers hair, ears, background
-and neck (58% of a crop), whose changes between the two photos are not part of
-the expression.
+Region masks (``"mouth"``, ``"eyes"``, ``"upper_face"``, ``"face"``,
+``"inner_face"``) come from :func:`pixelfes_edu.geometry.region_masks` of the
+canonical aligned face; ``"inner_face"`` (also :func:`inner_face_mask`) is the
+skin from the brows to the chin and cheek to cheek.  Face-level metrics use
+``"inner_face"`` by default because the ``"face"`` ellipse also covers hair,
+ears, background and neck (58% of a crop), whose changes between the two
+photos are not part of the expression.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -55,22 +55,12 @@ MEANSTD_STD = 0.1
 def inner_face_mask(size):
     """Boolean ``(size, size)`` ellipse over the skin of the face: brows to chin, cheek to cheek.
 
-    Built from the canonical geometry: with the inter-ocular distance ``iod``,
-    it spans from ``0.3 iod`` above the pupils to ``0.72 iod`` below the mouth
-    centre (the chin) and ``0.94 iod`` either side of the centre line
-    (32% of a crop; checked by eye on the aligned London faces).
+    Alias of ``geometry.region_masks(size)["inner_face"]`` (see there).
 
     >>> m = inner_face_mask(128); round(float(m.mean()), 2)
     0.32
     """
-    from .geometry import CANONICAL
-
-    yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
-    iod = CANONICAL["eye_right"][0] - CANONICAL["eye_left"][0]
-    top = CANONICAL["eye_left"][1] - 0.3 * iod
-    bottom = CANONICAL["mouth"][1] + 0.72 * iod
-    cy, b = (top + bottom) / 2, (bottom - top) / 2
-    return ((xx - 0.5) / (0.94 * iod)) ** 2 + ((yy - cy) / b) ** 2 <= 1
+    return region_masks(size)["inner_face"]
 
 
 # --------------------------------------------------------------------------- checks
@@ -108,7 +98,7 @@ def get_mask(region, shape):
     if isinstance(region, str):
         if H != W:
             raise ValueError(f"named regions need square aligned crops, got {H}x{W}; pass a mask instead")
-        masks = {**region_masks(H), "inner_face": inner_face_mask(H)}
+        masks = region_masks(H)
         if region not in masks:
             raise ValueError(f"unknown region {region!r}; use one of {sorted(masks)} or a boolean mask")
         return masks[region]

@@ -143,3 +143,4 @@ def test_inner_face_covers_features_and_excludes_hair():
         assert inner[y, x]
     assert not inner[1, size // 2] and not inner[size // 2, 1]  # top of the crop (hair), side (background)
     assert np.array_equal(M.get_mask("inner_face", (1, size, size)), inner)
+    assert np.array_equal(masks["inner_face"], inner)  # one definition, in geometry
