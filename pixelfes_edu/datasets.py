@@ -365,9 +365,14 @@ def _save_npz(path, **arrays):
     os.replace(tmp, path)
 
 
-def _pairs_from_npz(z, expression, source, name):
-    meta = json.loads(str(z["meta"]))
-    return Pairs(z["inputs"], z["targets"], z["ids"].astype(str), expression, source, name, meta)
+def _cached_pairs(path, expression, source, name):
+    """Pairs stored by :func:`_save_pairs`, or None if the file is missing or damaged (prepare again)."""
+    try:
+        z = _load_npz(path)
+        meta = json.loads(str(z["meta"]))
+        return Pairs(z["inputs"], z["targets"], z["ids"].astype(str), expression, source, name, meta)
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _save_pairs(path, pairs):
@@ -550,11 +555,9 @@ def _load_london(size=128, strict=True, progress=True, workers=2, download=True,
     key = _cache_key("london", size, warp, [(rel, sha[rel]) for rel in used])
     cached = cache_dir() / f"london_{size}px_{warp}_{key}.npz"
     source = f"{src['title']} ({src['licence']})"
-    if cached.is_file():
-        try:
-            return _pairs_from_npz(_load_npz(cached), "happy", source, "london")
-        except (OSError, ValueError, KeyError):
-            pass  # damaged cache file: rebuild it below
+    pairs = _cached_pairs(cached, "happy", source, "london")
+    if pairs is not None:
+        return pairs
     root = data_dir()
     tems = [str(root / layout[p]["landmarks"]) for p in complete]
     shape = None
@@ -704,11 +707,9 @@ def _load_manual(name, root=None, expression="happy", size=128, strict=True, pro
     key = _cache_key(name, want, size, stamps)
     cached = cache_dir() / f"{name}_{want}_{size}px_{key}.npz"
     source = f"{src['title']} (your own copy; terms: {src['homepage']})"
-    if cached.is_file():
-        try:
-            return _pairs_from_npz(_load_npz(cached), want, source, name)
-        except (OSError, ValueError, KeyError):
-            pass
+    pairs = _cached_pairs(cached, want, source, name)
+    if pairs is not None:
+        return pairs
     jobs = [(str(a), str(b), None, size, name, None) for a, b in paths]
     inputs, targets, failed = _prepare_all(jobs, workers, progress, f"aligning {name} pairs ({size}px)")
     complete = _report_failures(name, failed, complete, strict)
