@@ -379,6 +379,11 @@ def _col(p, key):
     return p[key][:, None, None] if p[key].ndim == 1 else p[key]
 
 
+def _eye_y(p):
+    """``(B, 1, 1)`` height of each face's eye line (midpoint of the pupils)."""
+    return 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+
+
 def _upsample(field, size):
     """Bilinear upsampling of ``(B, g, g)`` fields to ``(B, size, size)``."""
     g = field.shape[-1]
@@ -405,10 +410,9 @@ def _background_and_body(p, x, y, aa):
     shoulder = _col(p, "shoulder_y") - 0.55 * np.clip(np.abs(x - cx) - _col(p, "neck_w"), 0, None)
     _paint(img, _inside(y - shoulder, aa), p["clothes"])
     # ears at the sides of the face, between the eyes and the nose
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])
     for side in (-1.0, 1.0):
         ex = cx + side * _col(p, "face_w") * 0.97
-        ecy = (ey + p["ear_y"])[:, None, None]
+        ecy = _eye_y(p) + _col(p, "ear_y")
         ear = _inside(1 - np.hypot((x - ex) / 0.032, (y - ecy) / 0.062), aa / 0.04)
         inner = _bump(x - ex + side * 0.004, y - ecy, 0.016, 0.040)
         col = p["skin"][:, None, None, :] * (0.86 - 0.15 * inner)[..., None]
@@ -420,7 +424,7 @@ def _face_shape(p, x, y, aa):
     """Face coverage and pseudo-normals of an egg-shaped head."""
     cx, top, chin = _col(p, "face_cx"), _col(p, "face_top"), _col(p, "chin_y")
     cy, b = 0.5 * (top + chin), 0.5 * (chin - top)
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     ycheek = np.maximum(ey + 0.05, cy)                      # widest at the cheekbones
     taper = np.clip((y - ycheek) / (chin - ycheek), 0, 1) ** _col(p, "jaw_power")
     a = _col(p, "face_w") * (1 - _col(p, "jaw_taper") * taper)
@@ -451,7 +455,7 @@ def _skin(img, p, x, y, aa):
 
 
 def _cheeks_and_folds(img, p, x, y, aa, ctrl):
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     raise_ = ctrl["cheek_raise"][:, None, None]
     mx, my = p["mouth"][:, 0][:, None, None], p["mouth"][:, 1][:, None, None]
     mw = (p["mouth_w"] * ctrl["mouth_scale"])[:, None, None]
@@ -482,7 +486,7 @@ def _cheeks_and_folds(img, p, x, y, aa, ctrl):
 def _nose(img, p, x, y, aa, ctrl):
     nx, ny = p["nose"][:, 0][:, None, None], p["nose"][:, 1][:, None, None]
     nw, strength = _col(p, "nose_w"), _col(p, "nose_shade")
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     lx = _col(p, "light_x")
     t = np.clip((y - ey) / (ny - ey), 0, 1)            # 0 at the eyes, 1 at the tip
     half = 0.016 + (nw * 0.55 - 0.016) * t ** 2         # bridge widens towards the tip
@@ -588,7 +592,7 @@ def _brow(img, p, x, y, aa, ctrl, eye, side):
 
 
 def _forehead_and_frown(img, p, x, y, aa, ctrl):
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     cx = _col(p, "face_cx")
     fl = ctrl["forehead_lines"][:, None, None]
     if np.any(fl > 0):
@@ -657,7 +661,7 @@ def _mouth(img, p, x, y, aa, ctrl):
 def _hair_outline(p, x, y, aa, long=False):
     """Coverage of the hair volume around the top of the head (and long hair if ``long``)."""
     cx = _col(p, "face_cx")
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     hw = _col(p, "face_w") + _col(p, "hair_volume")
     top = _col(p, "face_top") - _col(p, "hair_volume")
     hh = ey - top
@@ -677,7 +681,7 @@ def _front_hair(p, x, y, aa):
     cx = _col(p, "face_cx")
     X = (x - cx) / _col(p, "face_w")
     part = _col(p, "hair_part")
-    ey = 0.5 * (p["eye_left"][:, 1] + p["eye_right"][:, 1])[:, None, None]
+    ey = _eye_y(p)
     temple = (ey - 0.05 - _col(p, "hairline")) * np.clip((np.abs(X) - 0.80) / 0.2, 0, 1) ** 1.5
     line = _col(p, "hairline") + 0.04 * X ** 2 + part * X + temple
     cover = _hair_outline(p, x, y, aa) * _inside(line - y, aa)
