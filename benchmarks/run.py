@@ -92,10 +92,6 @@ def lut_rows():
     pairs, _ = _pairs()
     data = f"{pairs.name} N={len(pairs)} 128x128x3"
     k = pfe.PixelKernelRidge(0.4, 3.0).fit(pairs.inputs, pairs.targets)
-    if not hasattr(k, "to_lut"):
-        out.append({"benchmark": "Pixel-KR LUT", "measured": "pending", "target": "", "meets": "",
-                    "note": "PixelKernelRidge.to_lut() not in models.py yet"})
-        return out
     t0 = time.perf_counter()
     lut = k.to_lut()
     t_compile = time.perf_counter() - t0

@@ -85,7 +85,7 @@ def _curves_section(name, slug, vc, out, stem, seconds):
 
 
 def _table1(pairs, kr_pairs, kr_sigma):
-    """Fit each model on all pairs and count its parameters (paper's Table I)."""
+    """Fit each model on all pairs and count its parameters (paper's Table I), plus Pixel-KR's lookup table."""
     rows = []
     X, T = pairs.inputs, pairs.targets
     for label, model, data in [
@@ -99,30 +99,24 @@ def _table1(pairs, kr_pairs, kr_sigma):
         fit = time.perf_counter() - t0
         paper = PAPER_TABLE1[label.split(" ")[0]]
         rows.append((label, model.n_params, paper, f"{fit:.2f}", f"{data[0].shape[1]}x{data[0].shape[2]}"))
-        if label.startswith("Pixel-KR"):
-            kr = model
-    lut = "pending (`PixelKernelRidge.to_lut()` not in models.py yet)"
-    if hasattr(kr, "to_lut"):
-        t0 = time.perf_counter()
-        table = kr.to_lut()
-        lut_s = time.perf_counter() - t0
-        x8 = np.round(kr_pairs.inputs[:8] * 255) / 255
-        err = float(np.abs(table.predict(x8) - kr.predict(x8)).max())
-        rows.append((f"Pixel-KR as a lookup table (256 levels), max err {err:.1e}", table.n_params, None,
-                     f"{lut_s:.2f} (compile)", f"{table.nbytes / 2**20:.1f} MiB"))
-        lut = None
-    return rows, lut
+    kr = model  # the Pixel-KR row, fitted last
+    t0 = time.perf_counter()
+    table = kr.to_lut()
+    lut_s = time.perf_counter() - t0
+    x8 = np.round(kr_pairs.inputs[:8] * 255) / 255
+    err = float(np.abs(table.predict(x8) - kr.predict(x8)).max())
+    rows.append((f"Pixel-KR as a lookup table (256 levels), max err {err:.1e}", table.n_params, None,
+                 f"{lut_s:.2f} (compile)", f"{table.nbytes / 2**20:.1f} MiB"))
+    return rows
 
 
-def _table1_markdown(rows, lut):
+def _table1_markdown(rows):
     lines = ["| model | parameters per channel (x10^4), measured | paper (x10^4) | fit s | image size / storage |",
              "|---|---:|---:|---:|---|"]
     for label, n, paper, fit, size in rows:
         lines.append(f"| {label} | {n / 1e4:.4g} | {'' if paper is None else paper} | {fit} | {size} |")
     for name in ("StarGAN", "GANimation"):
         lines.append(f"| {name} (quoted from the paper) | — | {PAPER_TABLE1[name]} | — | — |")
-    if lut:
-        lines.append(f"| Pixel-KR lookup table | {lut} | | | |")
     return lines
 
 
@@ -267,7 +261,7 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
 
     # 5. Table I -----------------------------------------------------------
     t0 = time.perf_counter()
-    t1_rows, lut = _table1(pairs, syn, PAPER_SIGMA["happy"])
+    t1_rows = _table1(pairs, syn, PAPER_SIGMA["happy"])
     t_t1 = time.perf_counter() - t0
     total = time.perf_counter() - t_start
 
@@ -399,7 +393,7 @@ def write_report(out="docs/report.md", size=128, folds=5, progress=True, pairs=N
     say("")
     say("## 5. Table I: model size at 128x128")
     say("")
-    md.extend(_table1_markdown(t1_rows, lut))
+    md.extend(_table1_markdown(t1_rows))
     say("")
     say(f"Measured from fitted models (Pixel-RR and MR on {pairs.name} at {size}x{size}; Pixel-KR on N = "
         f"{len(syn)} synthetic pairs, since London has {len(pairs)}), per channel as in the paper; StarGAN and "
