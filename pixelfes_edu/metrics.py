@@ -270,7 +270,7 @@ def transfer_curve(x, y, t, alphas=np.linspace(0, 2, 9), region=FACE, clip=True)
         out["transfer"].append(transfer_ratio(x, ya, t, region).mean())
         out["ssim"].append(ssim(ya, t).mean())
         out["ssim_face"].append(ssim(ya, t, region).mean())
-        out["sharpness_ratio"].append(sharpness_ratio(ya, t, region if region is not None else None).mean())
+        out["sharpness_ratio"].append(sharpness_ratio(ya, t, region).mean())
     return {k: np.asarray(v) for k, v in out.items()}
 
 
@@ -303,10 +303,6 @@ def image_metrics(x, y, t, regions=("mouth", "eyes", "face"), face=FACE):
 
 
 # --------------------------------------------------------------------------- normalisation
-def _stats_axes(a):
-    return (1, 2)  # per image and channel: statistics over H, W
-
-
 def normalise_images(images, method="minmax", region=FACE):
     """Per-image scaling; returns ``(scaled, params)``.
 
