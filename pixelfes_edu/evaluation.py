@@ -305,7 +305,7 @@ def _flat(X, T, region, max_pixels, seed):
     if X.shape != T.shape:
         raise ValueError(f"X {X.shape} and T {T.shape} must have the same shape")
     mask = M.get_mask(region, X.shape)
-    x, t = X[:, mask].reshape(len(X), -1), T[:, mask].reshape(len(T), -1)
+    x, t = M._masked(X, mask), M._masked(T, mask)
     if max_pixels is not None and x.shape[1] > max_pixels:
         keep = np.sort(np.random.default_rng(seed).choice(x.shape[1], int(max_pixels), replace=False))
         x, t = x[:, keep], t[:, keep]
@@ -399,12 +399,12 @@ def loo_pixel_kernel_ridge(X, T, sigmas, lams, region="face", max_pixels=4000, s
                 Psi = Phi @ V  # (B, N, r)
             else:  # basis no smaller than N: eigendecompose K = U diag(e) U^T itself (Eq. 12)
                 e, U = np.linalg.eigh(gaussian_kernel(xb[:, :, None], xb[:, None, :], sigma))
-                e = np.maximum(e, 0)
-                Psi = U * np.sqrt(e)[:, None, :]
+                Psi = U * np.sqrt(np.maximum(e, 0))[:, None, :]
+            e = np.maximum(e, 0)
             q = np.einsum("bnr,nb->br", Psi, t[:, s:s + batch])  # Ψ^T t
             tb = t[:, s:s + batch].T  # (B, N)
             for j, lam in enumerate(lams):
-                inv = 1.0 / (np.maximum(e, 0) + lam)  # (B, r)
+                inv = 1.0 / (e + lam)  # (B, r)
                 y = np.einsum("bnr,br->bn", Psi, q * inv)
                 snn = np.einsum("bnr,br->bn", Psi**2, inv)
                 out[i, j] += (((tb - y) / (1 - snn)) ** 2).sum()
