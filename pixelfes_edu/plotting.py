@@ -248,6 +248,15 @@ def _grey_mean(a):
     return a.mean(axis=-1) if a.ndim == 3 else a
 
 
+def _weight_bias(model, channel=None):
+    """``(w, b, dw, db)``: grey weight and bias maps and their colour half-ranges about 1 and 0."""
+    w, b = np.asarray(model.weight_), np.asarray(model.bias_)
+    if channel is not None:
+        w, b = w[..., channel], b[..., channel]
+    w, b = _grey_mean(w), _grey_mean(b)
+    return w, b, max(np.abs(w - 1).max(), 1e-6), max(np.abs(b).max(), 1e-6)
+
+
 def weight_bias_maps(model, channel=None, cell=2.6):
     """Pixel-RR's learned maps: ``w_p`` and ``b_p`` of every pixel as images, with colour bars.
 
@@ -267,14 +276,9 @@ def weight_bias_maps(model, channel=None, cell=2.6):
     >>> len(weight_bias_maps(PixelRidge().fit(X, X)).axes)
     4
     """
-    w, b = np.asarray(model.weight_), np.asarray(model.bias_)
-    if channel is not None:
-        w, b = w[..., channel], b[..., channel]
-    w, b = _grey_mean(w), _grey_mean(b)
+    w, b, dw, db = _weight_bias(model, channel)
     fig = _figure((2 * cell + 1.0, cell))
     axes = fig.subplots(1, 2)
-    dw = max(np.abs(w - 1).max(), 1e-6)
-    db = max(np.abs(b).max(), 1e-6)
     for ax, a, title, lo, hi in ((axes[0], w, "weight $w_p$", 1 - dw, 1 + dw), (axes[1], b, "bias $b_p$", -db, db)):
         im = ax.imshow(a, cmap="RdBu_r", vmin=lo, vmax=hi)
         ax.set_title(title, fontsize=10)

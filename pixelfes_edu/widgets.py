@@ -309,9 +309,7 @@ class TrainingExplorer(_Explorer):
             f"(input as is: {_psnr(test.inputs, test.targets):.2f} dB) · λ = {self.lam.value:.3g} · "
             f"data: {test.source}")
         if maps:
-            m = self.model
-            wmap, bmap = plotting._grey_mean(m.weight_), plotting._grey_mean(m.bias_)
-            dw, db = max(np.abs(wmap - 1).max(), 1e-6), max(np.abs(bmap).max(), 1e-6)
+            wmap, bmap, dw, db = plotting._weight_bias(self.model)
             self.maps.value = plotting.grid_png(
                 [[plotting.colourise(wmap, vmin=1 - dw, vmax=1 + dw), plotting.colourise(bmap, vmin=-db, vmax=db)]],
                 col_labels=[f"w: {1 - dw:.2f}..{1 + dw:.2f}", f"b: {-db:.2f}..{db:.2f}"], scale=max(self.scale, 1))
