@@ -23,7 +23,7 @@ from pixelfes_edu import widgets
 N_PAIRS = 102
 SIZE = 128
 LAMS = [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 0.05, 0.4, 12.0]
-SIGMAS = [5.0, 3.0, 1.0, 0.5, 0.3, 0.1]  # 0.1 is below the explorer's default range (0.3-20): shown for reference
+SIGMAS = [5.0, 3.0, 1.0, 0.5, 0.3, 0.1]  # down to the bottom of the explorer's default range (0.1-20)
 ALPHAS = [0.0, 0.5, 1.0, 1.5, 2.0]
 
 
@@ -32,14 +32,12 @@ def _data():
     return pairs.subset(slice(0, N_PAIRS))
 
 
-def _time_moves(control, values, after=None):
+def _time_moves(control, values):
     out = []
     for v in values:
         t0 = time.perf_counter()
         control.value = v
         out.append(1e3 * (time.perf_counter() - t0))
-        if after:
-            after()
     return out
 
 
