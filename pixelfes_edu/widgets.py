@@ -562,7 +562,7 @@ class ReceptiveFieldExplorer(_Explorer):
         x, t = self.test.inputs[:self.n_show], self.test.targets[:self.n_show]
         ym, yr = m.predict(x), self.rr.predict(x)
         diff = np.abs(ym - yr)
-        diff_img = np.clip(diff.mean(-1) if diff.ndim == 4 else diff, 0, None)
+        diff_img = diff.mean(-1) if diff.ndim == 4 else diff
         self.max_diff = float(diff.max())  # largest |MR - Pixel-RR| on the shown faces
         dmax = max(float(diff_img.max()), 1e-12)
         self.image.value = plotting.grid_png(
