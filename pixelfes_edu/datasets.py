@@ -359,10 +359,12 @@ def _load_npz(path):
 
 
 def _save_npz(path, **arrays):
+    """Write a prepared cache file atomically and remove older preparations it replaces."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
+    _drop_stale(path)
 
 
 def _cached_pairs(path, expression, source, name):
@@ -378,7 +380,6 @@ def _cached_pairs(path, expression, source, name):
 def _save_pairs(path, pairs):
     _save_npz(path, inputs=pairs.inputs, targets=pairs.targets, ids=pairs.ids.astype(str),
               meta=np.array(json.dumps(pairs.meta, default=float)))
-    _drop_stale(path)
 
 
 def _drop_stale(path):
@@ -881,7 +882,6 @@ def load_gallery(size=128, online=True):
                 extras = _gallery_online(present, size)
                 try:
                     _save_npz(_writable_cache() / cached.name, **extras)
-                    _drop_stale(cache_dir() / cached.name)
                 except OSError:
                     pass
             out.update(extras)
