@@ -872,12 +872,10 @@ def load_gallery(size=128, online=True):
                     stamps += [sha[p.relative_to(data_dir()).as_posix()] for p in paths]
         if present:
             cached = cache_dir() / f"gallery_{size}px_{_cache_key('gallery', size, sorted(stamps))}.npz"
-            extras = None
-            if cached.is_file():
-                try:
-                    extras = _load_npz(cached)
-                except (OSError, ValueError):
-                    extras = None
+            try:
+                extras = _load_npz(cached)
+            except (OSError, ValueError):  # not prepared yet, or damaged: prepare again
+                extras = None
             if extras is None:
                 extras = _gallery_online(present, size)
                 try:
