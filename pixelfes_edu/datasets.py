@@ -37,7 +37,7 @@ __all__ = [
 
 #: Bump when the preparation in this module changes (invalidates old caches); changes to
 #: align.py invalidate them automatically (its source hash is part of every cache key).
-PREP_VERSION = 2  # 2: London warped onto its mean landmark shape (warp='shape')
+PREP_VERSION = 3  # 2: London warped onto its mean landmark shape (warp='shape'); 3: meta lists registration fall-backs
 PAIRED_SOURCES = ("london", "synthetic", "kdef", "rafd", "cfee", "bosphorus")
 
 
@@ -401,8 +401,9 @@ def _drop_stale(path):
 def _prepare_one(job):
     """Worker: read one pair and align it. ``job`` = (input, target, tem|None, size, source, shape|None).
 
-    Returns ``(input, target)`` crops, or the alignment error message (e.g. no
-    face detected) as a string; unreadable files raise :class:`CorruptFileError`.
+    Returns ``(input, target, registration_fell_back)``, or the alignment error
+    message (e.g. no face detected) as a string; unreadable files raise
+    :class:`CorruptFileError`.
     """
     from . import align
 
@@ -410,10 +411,10 @@ def _prepare_one(job):
     neutral, expressive = _read_uint8(inp, source), _read_uint8(tgt, source)
     try:
         landmarks = align.read_tem(tem) if tem else None
-        x, y, _info = align.align_pair(neutral, expressive, landmarks=landmarks, size=size, shape=shape)
+        x, y, info = align.align_pair(neutral, expressive, landmarks=landmarks, size=size, shape=shape)
     except (ValueError, RuntimeError) as e:
         return f"{Path(inp).name} / {Path(tgt).name}: {e}"
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), bool(info.get("reg_reverted"))
 
 
 def _one_blas_thread():
@@ -427,8 +428,10 @@ def _one_blas_thread():
 def _prepare_all(jobs, workers, progress, desc):
     """Run :func:`_prepare_one` on every job, on ``workers`` processes, with a progress bar.
 
-    Returns ``(inputs, targets, failed)``: stacked crops of the pairs that
-    aligned, and ``{job index: error message}`` for those that did not.
+    Returns ``(inputs, targets, failed, fell_back)``: stacked crops of the
+    pairs that aligned, ``{job index: error message}`` for those that did not,
+    and the job indices whose registration kept its coarse estimate (a pose
+    change between the two shots: aligned, but worth a look).
     """
     from tqdm.auto import tqdm
 
@@ -450,7 +453,8 @@ def _prepare_all(jobs, workers, progress, desc):
     ok = [r for r in results if not isinstance(r, str)]
     if not ok:
         raise ValueError("no pair could be aligned: " + "; ".join(failed.values()))
-    return np.stack([r[0] for r in ok]), np.stack([r[1] for r in ok]), failed
+    fell_back = [i for i, r in enumerate(results) if not isinstance(r, str) and r[2]]
+    return np.stack([r[0] for r in ok]), np.stack([r[1] for r in ok]), failed, fell_back
 
 
 def _report_failures(name, failed, ids, strict):
@@ -569,10 +573,12 @@ def _load_london(size=128, strict=True, progress=True, workers=2, download=True,
     jobs = [(str(root / layout[p]["input"]), str(root / layout[p]["target"]), tem, size, "london", shape)
             for p, tem in zip(complete, tems)]
     t0 = time.perf_counter()
-    inputs, targets, failed = _prepare_all(jobs, workers, progress, f"aligning London pairs ({size}px)")
+    inputs, targets, failed, fell_back = _prepare_all(jobs, workers, progress, f"aligning London pairs ({size}px)")
+    fell_back = [complete[i] for i in fell_back]
     complete = _report_failures("london", failed, complete, strict)
     meta = {"citation": src["citation"], "licence": src["licence"], "homepage": src["homepage"],
             "size": size, "prep_version": PREP_VERSION, "warp": warp,
+            "registration_fell_back": fell_back,  # pose changed between the shots: kept, worth a look
             **_alignment_measures(inputs, targets),
             "prepare_seconds": round(time.perf_counter() - t0, 2)}
     pairs = Pairs(inputs, targets, np.array(complete), "happy", source, "london", meta)
@@ -712,10 +718,12 @@ def _load_manual(name, root=None, expression="happy", size=128, strict=True, pro
     if pairs is not None:
         return pairs
     jobs = [(str(a), str(b), None, size, name, None) for a, b in paths]
-    inputs, targets, failed = _prepare_all(jobs, workers, progress, f"aligning {name} pairs ({size}px)")
+    inputs, targets, failed, fell_back = _prepare_all(jobs, workers, progress, f"aligning {name} pairs ({size}px)")
+    fell_back = [complete[i] for i in fell_back]
     complete = _report_failures(name, failed, complete, strict)
     meta = {"citation": src["citation"], "licence": src["licence"], "homepage": src["homepage"],
-            "root": str(root), "size": size, "prep_version": PREP_VERSION}
+            "root": str(root), "size": size, "prep_version": PREP_VERSION,
+            "registration_fell_back": [neutral[g]["id"] for g in fell_back]}
     if len(inputs) >= 2:
         meta.update(_alignment_measures(inputs, targets))
     ids = np.array([neutral[g]["id"] for g in complete])

@@ -419,7 +419,10 @@ def _alignment_sentence(pairs):
     return (f"Alignment measures from the loader: residual shift within pairs (upper face) median "
             f"{m['residual_shift_median_px']:.2f} px, 90th percentile {m['residual_shift_p90_px']:.2f} px; "
             f"mean face sharpness ratio {m['mean_face_sharpness_ratio']:.3f} (sharpness of the mean face over "
-            "the mean sharpness of the faces: 1 = features land on the same pixels for everybody).")
+            "the mean sharpness of the faces: 1 = features land on the same pixels for everybody)."
+            + (f" Registration kept its coarse estimate for pair(s) {', '.join(m['registration_fell_back'])} "
+               "(the head turned between the two shots); they are included."
+               if m.get("registration_fell_back") else ""))
 
 
 def _clipped(pairs):

@@ -395,6 +395,9 @@ def test_london_alignment_measures(london):
     assert m["residual_shift_median_px"] <= 0.5
     assert m["residual_shift_p90_px"] <= 1.5
     assert m["mean_face_sharpness_ratio"] >= 0.12
+    # pairs whose registration fell back to its coarse estimate are reported (kept), by id
+    assert isinstance(m["registration_fell_back"], list) and len(m["registration_fell_back"]) <= 5
+    assert set(m["registration_fell_back"]) <= set(london.ids)
 
 
 def _whole_crop_sharpness_ratio(images):
