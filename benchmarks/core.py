@@ -11,6 +11,7 @@ import numpy as np
 
 import pixelfes_edu as pfe
 from pixelfes_edu.models import _patches
+from table import add_row, print_table
 
 
 def best_of(f, repeat=3):
@@ -39,9 +40,8 @@ def rows():
     rng = np.random.default_rng(0)
     out = []
 
-    def row(name, value, unit, target, ok, note=""):
-        out.append({"benchmark": name, "measured": f"{value:.3g} {unit}", "target": target,
-                    "meets": "yes" if ok else "NO", "note": note})
+    def row(*args, **kw):
+        add_row(out, *args, **kw)
 
     # Pixel-RR fit vs one plain pass over X and T
     X = rng.random((400, 128, 128, 3))
@@ -96,16 +96,6 @@ def rows():
     t_g = best_of(lambda: pfe.GlobalRidge(0.4).fit(X, X), 1)
     row("GlobalRidge (dual) fit 128x128x3 N=400", t_g, "s", "seconds, no D x D matrix", t_g < 30)
     return out
-
-
-def print_table(rows_):
-    cols = list(rows_[0])
-    widths = [max(len(c), *(len(str(r[c])) for r in rows_)) for c in cols]
-    line = lambda vals: "| " + " | ".join(str(v).ljust(w) for v, w in zip(vals, widths)) + " |"  # noqa: E731
-    print(line(cols))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows_:
-        print(line(r[c] for c in cols))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import tempfile
 import time
 
 from pixelfes_edu import datasets, load_pairs
+from table import add_row, print_table
 
 
 def rows():
@@ -24,19 +25,17 @@ def rows():
                 t0 = time.perf_counter()
                 pairs = load_pairs("london", size=128, workers=workers, progress=False)
                 prep = time.perf_counter() - t0
-                out.append({"benchmark": f"London first preparation, 102 pairs 128px, {workers} worker(s)",
-                            "measured": f"{prep:.1f} s", "target": "<= 60 s (2 workers)",
-                            "meets": "yes" if prep <= 60 else "NO", "note": ""})
+                add_row(out, f"London first preparation, 102 pairs 128px, {workers} worker(s)", prep, "s",
+                        "<= 60 s (2 workers)", prep <= 60)
                 if workers == 2:
                     t0 = time.perf_counter()
                     load_pairs("london", size=128, progress=False)
                     load = time.perf_counter() - t0
                     m = pairs.meta
-                    out.append({"benchmark": "London load from the prepared cache", "measured": f"{load:.2f} s",
-                                "target": "<= 2 s", "meets": "yes" if load <= 2 else "NO",
-                                "note": (f"residual shift median {m['residual_shift_median_px']:.2f} px, "
-                                         f"p90 {m['residual_shift_p90_px']:.2f} px; mean-face sharpness "
-                                         f"ratio {m['mean_face_sharpness_ratio']:.3f}")})
+                    add_row(out, "London load from the prepared cache", load, "s", "<= 2 s", load <= 2,
+                            f"residual shift median {m['residual_shift_median_px']:.2f} px, "
+                            f"p90 {m['residual_shift_p90_px']:.2f} px; mean-face sharpness "
+                            f"ratio {m['mean_face_sharpness_ratio']:.3f}")
     finally:
         if old is None:
             os.environ.pop("PIXELFES_EDU_CACHE", None)
@@ -46,7 +45,5 @@ def rows():
 
 
 if __name__ == "__main__":
-    from core import print_table
-
     r = rows()
     print_table(r) if r else print("London files not found in PIXELFES_EDU_DATA: nothing to measure")

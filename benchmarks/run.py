@@ -1,10 +1,11 @@
 """The whole benchmark table in one command (timings and ratios are printed, never asserted).
 
-    python benchmarks/run.py                  # core + widgets + evaluation
+    python benchmarks/run.py                  # every section
     python benchmarks/run.py eval lut         # only some sections
 
 Sections: ``core`` (benchmarks/core.py: the numpy core's targets), ``widgets``
-(benchmarks/widget_latency.py: notebook slider latencies), ``eval`` (evaluate on
+(benchmarks/widget_latency.py: notebook slider latencies), ``data``
+(benchmarks/data_speed.py: London preparation and cached load), ``eval`` (evaluate on
 London end to end, closed-form LOO vs refitting) and ``lut`` (Pixel-KR's lookup
 table vs exact prediction).  London is used when ``PIXELFES_EDU_DATA`` points at
 the data (or it is cached), else synthetic pairs, and every row says which.
@@ -20,11 +21,8 @@ import pixelfes_edu as pfe
 from pixelfes_edu.evaluation import loo_pixel_kernel_ridge, loo_pixel_ridge, validation_curves
 
 HERE = Path(__file__).resolve().parent
-
-
-def _row(out, name, value, unit, target, ok, note=""):
-    out.append({"benchmark": name, "measured": f"{value:.3g} {unit}", "target": target,
-                "meets": "yes" if ok else "NO", "note": note})
+sys.path.insert(0, str(HERE))  # the sibling benchmark scripts and table.py
+from table import add_row, print_table  # noqa: E402
 
 
 def _pairs():
@@ -44,14 +42,14 @@ def eval_rows():
     out = []
     pairs, t_load = _pairs()
     data = f"{pairs.name} N={len(pairs)} 128x128x3"
-    _row(out, f"load_pairs ({data}, prepared cache)", t_load, "s", "seconds once cached", t_load < 60)
+    add_row(out, f"load_pairs ({data}, prepared cache)", t_load, "s", "seconds once cached", t_load < 60)
     models = {"Pixel-RR": pfe.PixelRidge(0.4), "Pixel-KR σ=3": pfe.PixelKernelRidge(0.4, 3.0),
               "MR r=3": pfe.MaskedRidge(0.4, 3), "Ridge": pfe.GlobalRidge(0.4)}
     t0 = time.perf_counter()
     res = pfe.evaluate(models, pairs, folds=5, progress=False)
     t_eval = time.perf_counter() - t0
     fit = sum(r["fit_s"] + r["predict_s"] for r in res.table) * 5
-    _row(out, f"evaluate 4 models + 2 baselines, 5 folds ({data})", t_eval, "s", "<= 60 s (report: minutes)",
+    add_row(out, f"evaluate 4 models + 2 baselines, 5 folds ({data})", t_eval, "s", "<= 60 s (report: minutes)",
          t_eval <= 60, f"fitting+predicting {fit:.1f} s, the rest is metrics (SSIM per image)")
     X, T = pairs.inputs, pairs.targets
     lams = np.logspace(-3, 2, 16)
@@ -63,7 +61,7 @@ def eval_rows():
         keep = np.arange(len(X)) != n
         pfe.PixelRidge(0.4).fit(X[keep], T[keep]).predict(X[n])
     t_refit = (time.perf_counter() - t0) / 10 * len(X) * len(lams)
-    _row(out, f"Pixel-RR LOO, 16 λ, closed form vs N refits per λ ({data})", t_refit / t_loo, "x faster", ">= 10x",
+    add_row(out, f"Pixel-RR LOO, 16 λ, closed form vs N refits per λ ({data})", t_refit / t_loo, "x faster", ">= 10x",
          t_refit / t_loo >= 10, f"closed form {t_loo:.2f} s, refitting ~{t_refit:.0f} s (extrapolated from 10)")
     t0 = time.perf_counter()
     loo_pixel_kernel_ridge(X, T, [3.0], [0.01, 0.1, 0.4, 1.0], region="face", max_pixels=2000)
@@ -75,13 +73,13 @@ def eval_rows():
         pfe.PixelKernelRidge(0.4, 3.0, solver="direct").fit(sub[keep], subt[keep]).predict(sub[n])
     per_pixel = (time.perf_counter() - t0) / 3 / sub[0].size  # one direct refit, per pixel-channel
     t_kbrute = per_pixel * len(X) * 2000 * 4
-    _row(out, f"Pixel-KR LOO σ=3, 4 λ, 2000 pixels: smoother diagonal vs refits ({data})", t_kbrute / t_kloo,
+    add_row(out, f"Pixel-KR LOO σ=3, 4 λ, 2000 pixels: smoother diagonal vs refits ({data})", t_kbrute / t_kloo,
          "x faster", ">= 10x", t_kbrute / t_kloo >= 10,
          f"closed form {t_kloo:.2f} s, direct refits ~{t_kbrute:.0f} s (extrapolated)")
     t0 = time.perf_counter()
     vc = validation_curves(pairs)
     t_vc = time.perf_counter() - t0
-    _row(out, f"validation_curves (16 λ; 9 σ x 4 λ; 4000 pixels) ({data})", t_vc, "s", "<= 30 s", t_vc <= 30,
+    add_row(out, f"validation_curves (16 λ; 9 σ x 4 λ; 4000 pixels) ({data})", t_vc, "s", "<= 30 s", t_vc <= 30,
          f"chosen: Pixel-RR λ={vc.best_lam_rr:.3g}; Pixel-KR σ={vc.best_sigma:.3g}, λ={vc.best_lam_kr:.3g}")
     return out
 
@@ -100,10 +98,10 @@ def lut_rows():
         xs = x8[0] if m == 1 else x8
         t_exact = min(_timed(lambda: k.predict(xs)) for _ in range(3))
         t_lut = min(_timed(lambda: lut.predict(xs)) for _ in range(3))
-        _row(out, f"Pixel-KR σ=3 predict {label}: exact / LUT ({data})", t_exact / t_lut, "x", "LUT faster",
+        add_row(out, f"Pixel-KR σ=3 predict {label}: exact / LUT ({data})", t_exact / t_lut, "x", "LUT faster",
              t_exact > t_lut, f"exact {t_exact * 1e3:.1f} ms, LUT {t_lut * 1e3:.1f} ms")
     err = float(np.abs(lut.predict(x8) - k.predict(x8)).max())
-    _row(out, "Pixel-KR LUT max abs(LUT - exact) on 8-bit inputs", err, "", "< 1e-9 (exact)", err < 1e-9,
+    add_row(out, "Pixel-KR LUT max abs(LUT - exact) on 8-bit inputs", err, "", "< 1e-9 (exact)", err < 1e-9,
          f"compile {t_compile:.2f} s; {lut.nbytes / 2**20:.0f} MiB; {lut.n_params / 1e4:.4g}e4 params/channel vs "
          f"{k.n_params / 1e4:.4g}e4 (N={len(pairs)})")
     for sigma in (1.0, 0.3):
@@ -111,7 +109,7 @@ def lut_rows():
         t_exact = min(_timed(lambda: k.predict(x8[0])) for _ in range(3))
         lut = k.to_lut()
         t_lut = min(_timed(lambda: lut.predict(x8[0])) for _ in range(3))
-        _row(out, f"Pixel-KR σ={sigma:g} predict one image: exact / LUT", t_exact / t_lut, "x", "LUT faster",
+        add_row(out, f"Pixel-KR σ={sigma:g} predict one image: exact / LUT", t_exact / t_lut, "x", "LUT faster",
              t_exact > t_lut, f"exact {t_exact * 1e3:.1f} ms (basis rank {k.basis_.rank}), LUT {t_lut * 1e3:.1f} ms")
     return out
 
@@ -123,30 +121,16 @@ def _timed(f):
 
 
 def _external(module):
-    sys.path.insert(0, str(HERE))
-    try:
-        return importlib.import_module(module).rows()
-    finally:
-        sys.path.remove(str(HERE))
+    return importlib.import_module(module).rows()
 
 
 SECTIONS = {
     "core": ("the numpy core (benchmarks/core.py)", lambda: _external("core")),
     "widgets": ("notebook widget latency (benchmarks/widget_latency.py)", lambda: _external("widget_latency")),
+    "data": ("London preparation and cache (benchmarks/data_speed.py)", lambda: _external("data_speed")),
     "eval": ("evaluation on real faces (benchmarks/run.py)", eval_rows),
     "lut": ("Pixel-KR lookup table vs exact (benchmarks/run.py)", lut_rows),
 }
-
-
-def print_table(rows):
-    """Markdown table of a list of dicts (columns from the first row)."""
-    cols = list(rows[0])
-    cells = [[str(r.get(c, "")) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells:
-        print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths)) + " |")
 
 
 def main(names=None):
