@@ -9,12 +9,12 @@ import os
 import tempfile
 import time
 
-from pixelfes_edu import datasets, load_pairs
+from pixelfes_edu.data import load_pairs, london_available
 from table import add_row, print_table
 
 
 def rows():
-    if not datasets._london_present():
+    if not london_available():
         return []
     out = []
     old = os.environ.get("PIXELFES_EDU_CACHE")

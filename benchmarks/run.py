@@ -27,10 +27,10 @@ from table import add_row, print_table  # noqa: E402
 
 def _pairs():
     """London 128x128 if its files are available (never downloads), else 102 synthetic pairs."""
-    from pixelfes_edu.datasets import _london_present
+    from pixelfes_edu.data import london_available
 
     t0 = time.perf_counter()
-    if _london_present():
+    if london_available():
         p = pfe.load_pairs("london", size=128, progress=False, download=False)
     else:
         p = pfe.load_pairs("synthetic", size=128, n=102, seed=0)

@@ -1,4 +1,4 @@
-"""Time the synthetic face generator (issue 3 item 5: N=400 pairs at 128x128 in <= 10 s).
+"""Time the synthetic face generator (target: N=400 pairs at 128x128 in <= 10 s).
 
 Run: python benchmarks/synthetic_speed.py [n] [size]
 Prints wall-clock and CPU time (CPU time is what the generator costs when other
@@ -7,7 +7,7 @@ jobs share the machine); nothing is asserted.
 import sys
 import time
 
-from pixelfes_edu.synthetic import random_identities, render_faces, synthetic_pairs
+from pixelfes_edu.data.synthetic import random_identities, render_faces, synthetic_pairs
 
 
 def _timed(fn, repeats=1):

@@ -2,7 +2,7 @@
 
 Each row is the wall time of one control change, from setting the widget value to
 the new PNG being in the ``Image`` widget (model update + predictions + drawing +
-encoding; the browser round trip is not included).  Targets (issue 4):
+encoding; the browser round trip is not included).  Targets:
 λ for Pixel-RR on 102 London pairs at 128x128x3 <= 150 ms (re-solve from stored
 sums, no refit), σ for Pixel-KR <= 2 s (with a busy note while it works).
 
@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import pixelfes_edu as pfe
-from pixelfes_edu import widgets
+from pixelfes_edu import explore
 
 N_PAIRS = 102
 SIZE = 128
@@ -48,7 +48,7 @@ def rows():
     data = f"{pairs.name} ({len(pairs)} pairs, {pairs.inputs.shape[1:]})"
     out = []
 
-    ex = widgets.TrainingExplorer(pairs, show, lam=0.4, n_show=5)
+    ex = explore.TrainingExplorer(pairs, show, lam=0.4, n_show=5)
     ms = _time_moves(ex.lam, LAMS)
     t0 = time.perf_counter()
     for v in LAMS:
@@ -58,7 +58,7 @@ def rows():
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex.n_fits - 1,
                 "note": f"model.update alone {solve_ms:.2f} ms"})
     train, test = pairs.split(pairs.ids[-20:])  # notebook 02's setup: PSNR over 20 held-out faces on every move
-    ex2 = widgets.TrainingExplorer(train, test, lam=0.4, n_show=5)
+    ex2 = explore.TrainingExplorer(train, test, lam=0.4, n_show=5)
     ms = _time_moves(ex2.lam, LAMS)
     out.append({"control": "λ slider, notebook 02 setup (20 held-out)", "data": data, "moves": len(ms),
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex2.n_fits - 1,
@@ -68,7 +68,7 @@ def rows():
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": 150, "refits": ex.n_fits - 1,
                 "note": "re-blend only"})
 
-    ke = widgets.KernelExplorer(pairs, show, sigma=3.0, lam=0.4, n_show=4)  # default range: σ from 0.1
+    ke = explore.KernelExplorer(pairs, show, sigma=3.0, lam=0.4, n_show=4)  # default range: σ from 0.1
     for s in SIGMAS:
         ms = _time_moves(ke.sigma, [s])
         out.append({"control": f"σ slider -> {s:g}, Pixel-KR (KernelExplorer)", "data": data, "moves": 1,
@@ -83,7 +83,7 @@ def rows():
     gallery = pfe.load_gallery(size=SIZE, online=False)
     models = {"Pixel-RR": ex.model, "Pixel-KR": ke.kr,
               "MR": pfe.MaskedRidge(lam=0.4, field=3).fit(pairs.inputs, pairs.targets)}
-    ge = widgets.GalleryExplorer(models, gallery, lam=0.4)
+    ge = explore.GalleryExplorer(models, gallery, lam=0.4)
     ms = _time_moves(ge.lam, LAMS[:5])
     out.append({"control": "λ slider, all three models (GalleryExplorer)", "data": data, "moves": len(ms),
                 "median_ms": statistics.median(ms), "max_ms": max(ms), "target_ms": None, "refits": 0,

@@ -15,20 +15,19 @@ def demo(out="pixelfes_demo.png", data="auto", size=128, lam=0.4, n_show=6):
     predict held-out people and save input / Pixel-RR / target rows to ``out``."""
     import numpy as np
 
-    from . import PixelRidge, load_pairs
-    from .metrics import FACE, transfer_ratio
+    from .data import load_pairs
+    from .evaluation.metrics import transfer_ratio
+    from .models import PixelRidge
     from .plotting import montage
 
     t0 = time.perf_counter()
     pairs = load_pairs(data, size=size)
     print(f"data: {pairs.source} — {len(pairs)} pairs, {pairs.expression}, {size}x{size}")
-    people = np.unique(pairs.ids)
-    test_ids = people[np.random.default_rng(0).permutation(len(people))[: max(1, len(people) // 5)]]
-    train, test = pairs.split(test_ids)
+    train, test = pairs.split_by_person(0.2, seed=0)
     model = PixelRidge(lam=lam).fit(train.inputs, train.targets)
     shown = test.subset(slice(0, n_show))
     output = np.clip(model.predict(test.inputs), 0, 1)
-    transfer = transfer_ratio(test.inputs, output, test.targets, region=FACE).mean()
+    transfer = transfer_ratio(test.inputs, output, test.targets, region="face").mean()
     fig = montage(
         [shown.inputs, output[:n_show], shown.targets],
         row_titles=["input (neutral)", f"Pixel-RR λ={lam}", f"target ({pairs.expression})"],
@@ -67,12 +66,12 @@ def main(argv=None):
         if args.command == "demo":
             demo(out=args.out, data=args.data, size=args.size, lam=args.lam)
         elif args.command == "fetch":
-            from .datasets import fetch
+            from .store import fetch
 
             paths = fetch(args.name, progress=True)
             print(f"{len(paths)} files present and verified")
         elif args.command == "report":
-            from .report import write_report
+            from .evaluation.report import write_report
 
             print(f"wrote {write_report(out=args.out, size=args.size, folds=args.folds, progress=True)}")
     except (ValueError, FileNotFoundError, OSError) as e:  # user-facing errors: message, no traceback

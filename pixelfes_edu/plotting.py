@@ -16,7 +16,7 @@ import io
 import numpy as np
 
 
-def _figure(figsize):
+def new_figure(figsize):
     """A figure NOT registered with pyplot: Jupyter shows it once (as the cell's value), no leaks."""
     from matplotlib.figure import Figure
 
@@ -120,7 +120,7 @@ def montage(rows, row_titles=None, col_titles=None, titles=None, cell=1.6, supti
     nrow = len(rows)
     if row_titles is not None and len(row_titles) != nrow:
         raise ValueError(f"row_titles has {len(row_titles)} entries for {nrow} rows")
-    fig = _figure((cell * ncol + (0.4 if row_titles else 0), cell * nrow + 0.3))
+    fig = new_figure((cell * ncol + (0.4 if row_titles else 0), cell * nrow + 0.3))
     axes = fig.subplots(nrow, ncol, squeeze=False)
     for i, row in enumerate(rows):
         for j in range(ncol):
@@ -243,17 +243,17 @@ def colourise(a, cmap="RdBu_r", vmin=None, vmax=None):
 
 
 # --------------------------------------------------------------------------- model pictures
-def _grey_mean(a):
+def channel_mean(a):
     a = np.asarray(a, dtype=np.float64)
     return a.mean(axis=-1) if a.ndim == 3 else a
 
 
-def _weight_bias(model, channel=None):
+def weight_bias_arrays(model, channel=None):
     """``(w, b, dw, db)``: grey weight and bias maps and their colour half-ranges about 1 and 0."""
     w, b = np.asarray(model.weight_), np.asarray(model.bias_)
     if channel is not None:
         w, b = w[..., channel], b[..., channel]
-    w, b = _grey_mean(w), _grey_mean(b)
+    w, b = channel_mean(w), channel_mean(b)
     return w, b, max(np.abs(w - 1).max(), 1e-6), max(np.abs(b).max(), 1e-6)
 
 
@@ -276,8 +276,8 @@ def weight_bias_maps(model, channel=None, cell=2.6):
     >>> len(weight_bias_maps(PixelRidge().fit(X, X)).axes)
     4
     """
-    w, b, dw, db = _weight_bias(model, channel)
-    fig = _figure((2 * cell + 1.0, cell))
+    w, b, dw, db = weight_bias_arrays(model, channel)
+    fig = new_figure((2 * cell + 1.0, cell))
     axes = fig.subplots(1, 2)
     for ax, a, title, lo, hi in ((axes[0], w, "weight $w_p$", 1 - dw, 1 + dw), (axes[1], b, "bias $b_p$", -db, db)):
         im = ax.imshow(a, cmap="RdBu_r", vmin=lo, vmax=hi)
@@ -312,7 +312,7 @@ def pixel_fit(x, t, models=None, pixel=None, lam=None, sigma=None, ax=None, titl
     x, t = np.ravel(x), np.ravel(t)
     fig = None
     if ax is None:
-        fig = _figure((4.2, 3.4))
+        fig = new_figure((4.2, 3.4))
         ax = fig.subplots()
     ax.scatter(x, t, s=14, c="0.35", alpha=0.7, label=f"training pairs (N={len(x)})")
     grid = np.linspace(0, 1, 201)
@@ -363,3 +363,45 @@ def sigma_sweep(inputs, outputs, targets=None, reference=None, reference_label="
         cols.append(("target", np.asarray(targets)))
     rows = [[c[1][i] for c in cols] for i in range(len(inputs))]
     return montage(rows, col_titles=[c[0] for c in cols], cell=cell)
+
+
+# --------------------------------------------------------------------------- evaluation pictures
+def heldout_figure(result, n=6, names=None, seed=0):
+    """Held-out faces of an :class:`~pixelfes_edu.evaluation.crossval.EvaluationResult`.
+
+    Rows: input, target and each model (default: every model whose
+    predictions were kept); ``n`` people chosen with ``seed`` as columns.
+    """
+    names = list(names or [r["model"] for r in result.table
+                           if r["model"] != "identity" and r["model"] in result.predictions])
+    missing = [k for k in names if k not in result.predictions]
+    if missing:
+        raise ValueError(f"no held-out predictions kept for {missing}: pass keep=... to evaluate")
+    pairs = result.pairs
+    idx = np.sort(np.random.default_rng(seed).choice(len(pairs), min(n, len(pairs)), replace=False))
+    rows = [pairs.inputs[idx], pairs.targets[idx]] + [result.predictions[k][idx] for k in names]
+    labels = [s.replace(" (", "\n(").replace(", ", ",\n") for s in ["input (neutral)", "target", *names]]
+    return montage(rows, row_titles=labels, col_titles=[str(i) for i in pairs.ids[idx]], cell=1.3, fontsize=7,
+                   suptitle=f"held-out faces ({len(result.folds)}-fold CV by person, α = {result.alpha:g})")
+
+
+def validation_figure(curves):
+    """Leave-one-out errors: Pixel-RR against λ; Pixel-KR against σ, one line per λ (a ``ValidationCurves``)."""
+    from .models import PAPER_LAM, PAPER_SIGMA
+
+    fig = new_figure((8, 3))
+    a, b = fig.subplots(1, 2)
+    a.loglog(curves.lams, curves.rr, "o-", ms=3)
+    a.axvline(PAPER_LAM, color="grey", ls=":", label=f"paper λ={PAPER_LAM:g}")
+    a.axvline(curves.best_lam_rr, color="C3", ls="--", label=f"LOO best λ={curves.best_lam_rr:.3g}")
+    a.set(xlabel="λ", ylabel="LOO mean squared error", title=f"Pixel-RR {curves.label}")
+    a.legend(fontsize=7)
+    for j, lam in enumerate(curves.kr_lams):
+        b.loglog(curves.sigmas, curves.kr[:, j], "o-", ms=3, label=f"λ={lam:.3g}")
+    for s in PAPER_SIGMA.values():
+        b.axvline(s, color="grey", ls=":")
+    b.axvline(curves.best_sigma, color="C3", ls="--")
+    b.set(xlabel="σ", title=f"Pixel-KR {curves.label} (best σ={curves.best_sigma:.3g}, λ={curves.best_lam_kr:.3g})")
+    b.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig

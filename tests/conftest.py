@@ -36,3 +36,26 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(pooch.HTTPDownloader, "__call__", offline)
     return attempts
+
+
+@pytest.fixture
+def data_root(tmp_path, monkeypatch):
+    """An empty raw-data directory as PIXELFES_EDU_DATA, and a private prepared cache."""
+    root = tmp_path / "raw"
+    root.mkdir()
+    monkeypatch.setenv("PIXELFES_EDU_DATA", str(root))
+    monkeypatch.setenv("PIXELFES_EDU_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+@pytest.fixture
+def copy_real(real_data, data_root):
+    """``copy_real(["london/...", ...])`` copies files of the real-data mirror into ``data_root``."""
+    import shutil
+
+    def copy(rels):
+        for rel in rels:
+            (data_root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(real_data / rel, data_root / rel)
+
+    return copy

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_out_of_dataset_gallery.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_out_of_dataset_gallery.ipynb"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_S = 240  # kernel start + data preparation in a fresh cache + three model fits

@@ -34,4 +34,4 @@ def test_console_script_entry_point_help():
 
 def test_bad_lambda_on_the_command_line(capsys, tmp_path):
     assert main(["demo", "--data", "synthetic", "--size", "32", "--lam", "-1", "--out", str(tmp_path / "x.png")]) == 1
-    assert "lam must be a finite number > 0" in capsys.readouterr().err
+    assert "lam must be a finite real number > 0" in capsys.readouterr().err

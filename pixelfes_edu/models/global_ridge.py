@@ -1,0 +1,76 @@
+"""Ridge regression over all pixels (Eqs. 1-2), in its dual form."""
+import numpy as np
+
+from ..validation import check_pair, check_positive
+from .base import PixelModel
+
+
+class GlobalRidge(PixelModel):
+    """Ridge regression over all pixels (Eqs. 1-2): every output pixel sees every input pixel.
+
+        min_W ||T - W X||^2 + lam ||W||^2   =>   W = T^T X (X^T X + lam I)^-1      (Eq. 2)
+
+    with images as columns of length D = H*W (per channel).  ``W`` is D x D
+    (2.7e8 numbers at 128x128), so it is never built: the dual form
+
+        W x = T^T (X X^T + lam I)^-1 X x
+
+    needs only the N x N Gram matrix ``X X^T``.  Its eigendecomposition is kept,
+    so a new λ costs O(N^2 D).
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((10, 6, 6))
+    >>> g = GlobalRidge(lam=0.4).fit(X, X)
+    >>> g.predict(X).shape, g.n_params
+    ((10, 6, 6), 1296)
+    """
+
+    def __init__(self, lam=0.4):
+        self.lam = check_positive("lam", lam)
+
+    def fit(self, X, T):
+        X, T = check_pair(X, T)
+        self._set_shape(X)
+        C = X.shape[3] if X.ndim == 4 else 1
+        self.X_ = _channels_first(X, C)  # (C, N, D): one row per training image and channel
+        self.T_ = _channels_first(T, C)
+        self._factorise()
+        return self._solve()
+
+    def _factorise(self):
+        gram = self.X_ @ self.X_.transpose(0, 2, 1)  # X X^T per channel, (C, N, N)
+        self.eigval_, self.eigvec_ = np.linalg.eigh(gram)
+
+    def _solve(self):
+        # dual_ = (X X^T + lam I)^-1 T, (C, N, D): then W x = dual_^T (X x)
+        inv = (self.eigvec_ / (self.eigval_ + self.lam)[:, None, :]) @ self.eigvec_.transpose(0, 2, 1)
+        self.dual_ = inv @ self.T_
+        return self
+
+    def predict(self, X):
+        X, single = self._prepare_predict(X)
+        x = _channels_first(X, len(self.X_))  # (C, M, D)
+        kx = self.X_ @ x.transpose(0, 2, 1)  # X x: similarity to every training image, (C, N, M)
+        Y = kx.transpose(0, 2, 1) @ self.dual_  # (C, M, D)
+        Y = np.moveaxis(Y, 0, -1).reshape(X.shape)
+        return Y[0] if single else Y
+
+    @property
+    def n_params(self):
+        """(H*W)^2 per channel: the primal W of Eq. 2 (never built)."""
+        self._require_fit()
+        return (self.input_shape_[0] * self.input_shape_[1]) ** 2
+
+    def _state(self):
+        return {"X": self.X_, "T": self.T_}
+
+    def _load_state(self, f):
+        self.X_, self.T_ = f["X"], f["T"]
+        self._factorise()
+        self._solve()
+
+
+def _channels_first(X, C):
+    """``(N, H, W[, C])`` -> contiguous ``(C, N, H*W)``."""
+    return np.ascontiguousarray(np.moveaxis(X.reshape(len(X), -1, C), -1, 0))
