@@ -17,11 +17,11 @@ module                                             what
 ['Pixel-RR', 'identity', 'mean target']
 """
 from . import metrics
-from .crossval import COLUMNS, EvaluationResult, evaluate, person_folds
+from .crossval import COLUMNS, EvaluationResult, evaluate, person_folds, score_predictions
 from .loo import ValidationCurves, loo_pixel_kernel_ridge, loo_pixel_ridge, validation_curves
 from .metrics import apply_intensity
 from .normalised import Normalised
 
-__all__ = ["metrics", "evaluate", "EvaluationResult", "person_folds", "COLUMNS", "Normalised",
+__all__ = ["metrics", "evaluate", "score_predictions", "EvaluationResult", "person_folds", "COLUMNS", "Normalised",
            "loo_pixel_ridge", "loo_pixel_kernel_ridge", "validation_curves", "ValidationCurves",
            "apply_intensity"]

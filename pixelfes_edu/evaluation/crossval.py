@@ -9,7 +9,7 @@ from ..models import PAPER_LAM, PAPER_SIGMA  # noqa: F401 (re-exported)
 from ..validation import check_images
 from . import metrics
 
-__all__ = ['evaluate', 'EvaluationResult', 'person_folds', 'named_models', 'PAPER_LAM', 'PAPER_SIGMA', 'COLUMNS']
+__all__ = ['evaluate', 'score_predictions', 'EvaluationResult', 'person_folds', 'named_models', 'PAPER_LAM', 'PAPER_SIGMA', 'COLUMNS']
 
 
 #: Column order and headers of :attr:`EvaluationResult.table`.
@@ -147,6 +147,31 @@ def evaluate(models, pairs, folds=5, seed=0, progress=True, alpha=1.0, regions=(
     return EvaluationResult(table, per_image, preds, groups, pairs, alpha)
 
 
+def score_predictions(predictions, pairs, alpha=1.0, regions=("mouth", "eyes", "head")):
+    """Metrics of predictions already made for ``pairs`` (no fitting): one table row per entry.
+
+    ``predictions`` is ``{name: outputs}`` with outputs shaped like
+    ``pairs.inputs``; they are blended with intensity ``alpha`` and clipped to
+    [0, 1] as :func:`evaluate` does.  Handy for held-out tables in a lesson.
+
+    >>> import pixelfes_edu as pfe
+    >>> p = pfe.load_pairs("synthetic", n=6, size=32, seed=0)
+    >>> res = score_predictions({"input as is": p.inputs, "target": p.targets}, p)
+    >>> res.row("target")["transfer"], res.row("input as is")["transfer"]
+    (1.0, 0.0)
+    """
+    X, T = check_images(pairs.inputs, "pairs.inputs"), check_images(pairs.targets, "pairs.targets")
+    per_image, preds = {}, {}
+    for name, Y in predictions.items():
+        Y = check_images(Y, name, in_range=False)
+        if Y.shape != X.shape:
+            raise ValueError(f"predictions {name!r} have shape {Y.shape}; pairs.inputs have {X.shape}")
+        preds[name] = np.clip(metrics.apply_intensity(X, Y, alpha), 0, 1)
+        per_image[name] = metrics.image_metrics(X, preds[name], T, regions=regions)
+    table = [{"model": name, **{k: float(np.mean(v)) for k, v in m.items()}} for name, m in per_image.items()]
+    return EvaluationResult(table, per_image, preds, [np.unique(pairs.ids)], pairs, alpha)
+
+
 class EvaluationResult:
     """What :func:`evaluate` returns.
 
@@ -190,6 +215,9 @@ class EvaluationResult:
         from ..plotting import heldout_figure
 
         return heldout_figure(self, n=n, names=names, seed=seed)
+
+    def _repr_markdown_(self):  # Jupyter shows the table
+        return self.to_markdown()
 
     def __repr__(self):
         return f"EvaluationResult({len(self.table)} rows, {len(self.folds)} folds)\n" + self.to_markdown()
