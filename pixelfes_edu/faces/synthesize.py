@@ -1,0 +1,185 @@
+"""The expression change of a model, pasted back into the user's own full-resolution photo.
+
+A model sees a 128-px aligned crop, but a user's photo may hold 12 MP. So
+:func:`synthesize` aligns the face (:func:`~pixelfes_edu.faces.align.face_warp`),
+predicts, and keeps only the *change* the model makes,
+
+    change = alpha * (prediction - aligned input)        (inside a feathered face mask)
+
+then resamples that change (never the photo) into the photo's own pixel grid
+and adds it. Everything the model did not change stays as the photo had it:
+pixels outside the mask are bit-identical, and fine detail inside it
+(eyelashes, skin texture, hair) survives because it is never resampled. Crop
+pixels that came from outside the photo (where the crop repeats edge pixels)
+carry no change, so edge streaks never reach the output.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ..validation import check_photo, check_positive
+from .align import FaceWarp, face_warp
+from .geometry import CANONICAL
+from .image import luminance
+
+__all__ = ["synthesize", "Synthesis", "face_mask"]
+
+
+def face_mask(x, y, size, feather=0.25):
+    """Feathered face mask at crop positions ``(x, y)`` (pixels of a ``size`` crop), in [0, 1].
+
+    1 inside the ``"face"`` ellipse of :func:`~pixelfes_edu.faces.geometry.region_masks`
+    (brows to chin, cheek to cheek), falling smoothly (raised cosine) to
+    exactly 0 at ``1 + feather`` times its size: outside that, nothing changes.
+
+    >>> c = face_mask(np.array([64.0, 64.0, 0.0]), np.array([70.0, 5.0, 0.0]), 128)
+    >>> c.tolist()
+    [1.0, 0.0, 0.0]
+    """
+    iod = CANONICAL["eye_right"][0] - CANONICAL["eye_left"][0]
+    top = CANONICAL["eye_left"][1] - 0.3 * iod  # brows
+    bottom = CANONICAL["mouth"][1] + 0.72 * iod  # chin
+    u, v = (np.asarray(x, float) + 0.5) / size, (np.asarray(y, float) + 0.5) / size
+    r = np.hypot((u - 0.5) / (0.94 * iod), (v - (top + bottom) / 2) / ((bottom - top) / 2))
+    t = np.clip((r - 1.0) / feather, 0.0, 1.0)
+    return 0.5 * (1.0 + np.cos(np.pi * t))
+
+
+@dataclass
+class Synthesis:
+    """What :func:`synthesize` did, for teaching: the full photo and the crops behind it.
+
+    Attributes
+    ----------
+    image : ndarray
+        The photo with the face changed (the input's shape and dtype).
+    aligned, prediction, change : ndarray, shape (size, size, C)
+        The aligned crop, the model's output on it (clipped to [0, 1]) and the
+        change that was pasted (``alpha * (prediction - aligned)``, masked).
+    mask : ndarray, shape (size, size)
+        Feathered face mask times "this crop pixel came from inside the photo".
+    warp : FaceWarp
+        The photo -> crop transform (``warp.landmarks``: the detected landmarks).
+    """
+
+    image: np.ndarray
+    aligned: np.ndarray
+    prediction: np.ndarray
+    change: np.ndarray
+    mask: np.ndarray
+    warp: FaceWarp
+
+
+def _model_shape(model):
+    shape = getattr(model, "input_shape_", None) or getattr(getattr(model, "model", None), "input_shape_", None)
+    if shape is None or len(shape) not in (2, 3) or shape[0] != shape[1]:
+        raise ValueError("model must be a fitted pixelfes_edu model of square face crops (fit it first)")
+    return tuple(shape)
+
+
+def synthesize(image, model, alpha=1.0, landmarks=None, eyes=None, mouth=None, warp=None, feather=0.25,
+               return_crops=False):
+    """Apply a fitted model to the face in a photo; return the whole photo at its own size.
+
+    Parameters
+    ----------
+    image : ndarray
+        ``(H, W, 3)`` RGB (also grayscale ``(H, W)`` or RGBA ``(H, W, 4)``,
+        whose alpha is kept), uint8, uint16 or float in [0, 1], any size.
+        Read files with :func:`~pixelfes_edu.faces.image.read_photo` (EXIF orientation applied).
+    model : fitted model
+        Any pixelfes_edu model fitted on aligned crops (its crop size is used).
+    alpha : float
+        Expression intensity: 0 returns the photo, 1 the model's change, 2 twice it.
+    landmarks : Landmarks, optional
+        From :func:`~pixelfes_edu.faces.landmarks.detect_landmarks` (else detected here).
+    eyes, mouth : array_like, optional
+        Pupil centres ``[[x, y], [x, y]]`` and mouth centre ``[x, y]`` in
+        photo pixels instead of detection (animals, paintings, missed faces).
+    warp : {None, "shape", "affine"}
+        As in :func:`~pixelfes_edu.faces.align.align_face`.
+    feather : float
+        Width of the mask's soft edge, as a fraction of the face ellipse.
+    return_crops : bool
+        Return a :class:`Synthesis` (photo plus the crops) instead of the photo.
+
+    Returns
+    -------
+    ndarray or Synthesis
+        The photo, same shape and dtype, changed only inside the feathered face mask.
+
+    Examples
+    --------
+    >>> import pixelfes_edu as pfe
+    >>> pairs = pfe.load_pairs("synthetic", n=20, size=32, seed=0)
+    >>> model = pfe.PixelRidge().fit(pairs.inputs, pairs.targets)
+    >>> photo = (pfe.load_pairs("synthetic", n=1, size=96, seed=5).inputs[0] * 255).astype(np.uint8)
+    >>> eyes = pfe.faces.canonical_eyes(96)
+    >>> out = synthesize(photo, model, eyes=eyes)
+    >>> out.shape, out.dtype, bool((out[:5] == photo[:5]).all())   # the top rows lie outside the face
+    ((96, 96, 3), dtype('uint8'), True)
+    """
+    alpha = float(alpha)
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    check_positive("feather", feather)
+    shape = _model_shape(model)
+    size = shape[0]
+    photo = np.asarray(image)
+    rgb, white = check_photo(photo)
+    fw = face_warp(rgb, eyes=eyes, size=size, mouth=mouth, warp=warp, landmarks=landmarks)
+    aligned = fw.crop(rgb)
+    x_in = aligned if len(shape) == 3 else luminance(aligned)
+    pred = np.clip(np.asarray(model.predict(x_in), float), 0.0, 1.0)
+    h, w = rgb.shape[:2]
+    gy, gx = np.mgrid[0:size, 0:size].astype(float)
+    src = fw.crop_to_photo(np.c_[gx.ravel(), gy.ravel()])  # where each crop pixel came from
+    inside = ((src[:, 0] >= -0.5) & (src[:, 0] <= w - 0.5) & (src[:, 1] >= -0.5)
+              & (src[:, 1] <= h - 0.5)).reshape(size, size)
+    support = face_mask(gx, gy, size, feather)
+    mask = support * inside
+    change = alpha * (pred - x_in) * (inside if pred.ndim == 2 else inside[..., None])
+
+    out = photo.copy()
+    scale = 1.0 / np.sqrt(abs(np.linalg.det(fw.matrix[:2, :2])))
+    box = _photo_box(src, support, scale, h, w)
+    if box is not None and alpha > 0:
+        y0, y1, x0, x1 = box
+        Y, X = np.mgrid[y0:y1, x0:x1].astype(float)
+        q = fw.photo_to_crop(np.c_[X.ravel(), Y.ravel()])
+        m = face_mask(q[:, 0], q[:, 1], size, feather)
+        sel = m > 0
+        q, m = q[sel], m[sel]
+        c = change if change.ndim == 3 else change[..., None]
+        delta = np.stack([ndimage.map_coordinates(c[..., k], [q[:, 1], q[:, 0]], order=1, mode="constant")
+                          for k in range(c.shape[2])], axis=1) * m[:, None]
+        region = out[y0:y1, x0:x1].reshape(-1, *photo.shape[2:])
+        px = region[sel]
+        if photo.ndim == 2:
+            vals = px / white + delta.mean(1)
+        else:
+            vals = px[:, :3] / white + delta  # a 1-channel change broadcasts to RGB
+        vals = np.clip(vals, 0.0, 1.0) * white
+        if photo.dtype.kind in "ui":
+            vals = np.rint(vals)
+        if photo.ndim == 3 and photo.shape[2] != 3:  # RGBA keeps alpha; (H, W, 1) keeps one channel
+            vals = vals.mean(1, keepdims=True) if photo.shape[2] == 1 else np.c_[vals, px[:, 3:]]
+        region[sel] = vals.astype(photo.dtype)
+        out[y0:y1, x0:x1] = region.reshape(out[y0:y1, x0:x1].shape)
+    if not return_crops:
+        return out
+    return Synthesis(out, aligned, pred, change, mask, fw)
+
+
+def _photo_box(src, mask, scale, h, w):
+    """Rows and columns ``(y0, y1, x0, x1)`` of the photo under the crop pixels where ``mask > 0``
+    (``src``: their photo positions; ``scale``: photo pixels per crop pixel); None if none."""
+    p = src[mask.ravel() > 0]
+    if not len(p):
+        return None
+    pad = 1.5 * scale + 1  # one crop pixel's reach, and rounding
+    x0, y0 = np.floor(p.min(0) - pad).astype(int)
+    x1, y1 = np.ceil(p.max(0) + pad).astype(int) + 1
+    x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, 0), min(y1, h)
+    return None if x1 <= x0 or y1 <= y0 else (y0, y1, x0, x1)
