@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..store import DataUnavailableError, fetch, verify
+from ..store import DataUnavailableError, data_dir, fetch, verify
 from ..validation import check_photo
 from .detect import detect_eyes
 from .template import landmark_matrix
@@ -301,7 +301,9 @@ def landmark_model_dir(download=True, progress=True):
             present = fetch(MODEL_SOURCE, progress=progress)
             missing = []
         except DataUnavailableError as e:
-            raise LandmarkModelUnavailable(f"the face landmark models could not be fetched: {e}") from None
+            raise LandmarkModelUnavailable(
+                f"the face landmark models are not in {data_dir()} and could not be fetched (offline?); run "
+                f"`pixelfes-edu fetch {MODEL_SOURCE}` once while online") from e
     if missing:
         raise LandmarkModelUnavailable(
             f"the face landmark models are not in the data directory ({len(missing)} missing); run "
@@ -330,9 +332,8 @@ class LandmarkDetector:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except Exception as e:  # not installed, or a wheel built for another numpy/ABI
-            raise LandmarkModelUnavailable(
-                f"the LiteRT runtime is not installed ({e}); `pip install ai-edge-litert` (wheels for "
-                "Linux x86_64/aarch64, Windows amd64, macOS arm64)") from None
+            raise LandmarkModelUnavailable(f"ai-edge-litert cannot be imported ({type(e).__name__}); "
+                                           "`pip install ai-edge-litert` where it has a wheel") from None
         self.model_dir = Path(model_dir) if model_dir is not None else landmark_model_dir()
         self._models = {}
         for key, name in MODEL_FILES.items():
@@ -441,7 +442,7 @@ def _detector(model_dir):
     return LandmarkDetector(model_dir)
 
 
-def detect_landmarks(image, refine=True, fallback=True):
+def detect_landmarks(image, refine=True, fallback=True, download=True):
     """Find the largest face in a photo and return its :class:`Landmarks`.
 
     Parameters
@@ -457,6 +458,9 @@ def detect_landmarks(image, refine=True, fallback=True):
         If the MediaPipe models or their runtime are missing, use
         scikit-image's LBP detector (eyes only) with a one-line warning,
         instead of raising :class:`LandmarkModelUnavailable`.
+    download : bool
+        Fetch the model files (about 4 MB, once, sha256-verified) when they
+        are not in the data directory yet.
 
     Returns
     -------
@@ -478,13 +482,13 @@ def detect_landmarks(image, refine=True, fallback=True):
            [246., 103.]])
     """
     try:
-        detector = _detector(str(landmark_model_dir(download=True, progress=True)))
+        detector = _detector(str(landmark_model_dir(download=download, progress=True)))
     except LandmarkModelUnavailable as e:
         if not fallback:
             raise
-        warnings.warn(f"face mesh unavailable ({e}); using scikit-image's LBP detector: eyes only, no "
-                      "mouth or mesh, often misplaced on small or tilted faces (pass eyes=/mouth= to be "
-                      "sure).", stacklevel=2)
+        warnings.warn(f"face mesh unavailable: {e}. Falling back to scikit-image's LBP detector: eyes only "
+                      "(no mouth, no mesh), often wrong on small or tilted faces; pass eyes=/mouth= to be sure.",
+                      stacklevel=2)
         return _lbp_landmarks(image)
     return detector(image, refine=refine)
 

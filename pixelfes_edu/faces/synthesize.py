@@ -13,7 +13,7 @@ pixels outside the mask are bit-identical, and fine detail inside it
 pixels that came from outside the photo (where the crop repeats edge pixels)
 carry no change, so edge streaks never reach the output.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
@@ -61,6 +61,8 @@ class Synthesis:
         Feathered face mask times "this crop pixel came from inside the photo".
     warp : FaceWarp
         The photo -> crop transform (``warp.landmarks``: the detected landmarks).
+    alpha : float
+        The intensity used.
     """
 
     image: np.ndarray
@@ -69,6 +71,23 @@ class Synthesis:
     change: np.ndarray
     mask: np.ndarray
     warp: FaceWarp
+    alpha: float
+    photo: np.ndarray = field(repr=False, default=None)
+    _paste: tuple = field(repr=False, default=None)  # (box, selected pixels, change per unit alpha there)
+
+    def at_alpha(self, alpha):
+        """The photo at another intensity, without aligning or predicting again (for a slider)."""
+        return _compose(self.photo, *self._paste, _check_alpha(alpha))
+
+
+def _check_alpha(alpha):
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        a = float("nan")
+    if not np.isfinite(a) or a < 0 or isinstance(alpha, bool):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    return a
 
 
 def _model_shape(model):
@@ -102,12 +121,17 @@ def synthesize(image, model, alpha=1.0, landmarks=None, eyes=None, mouth=None, w
     feather : float
         Width of the mask's soft edge, as a fraction of the face ellipse.
     return_crops : bool
-        Return a :class:`Synthesis` (photo plus the crops) instead of the photo.
+        Return a :class:`Synthesis` (the photo plus the crops behind it) instead of the photo.
 
     Returns
     -------
     ndarray or Synthesis
         The photo, same shape and dtype, changed only inside the feathered face mask.
+
+    Raises
+    ------
+    FaceNotFoundError
+        A ``ValueError``: no face found and no ``eyes=`` given.
 
     Examples
     --------
@@ -115,14 +139,11 @@ def synthesize(image, model, alpha=1.0, landmarks=None, eyes=None, mouth=None, w
     >>> pairs = pfe.load_pairs("synthetic", n=20, size=32, seed=0)
     >>> model = pfe.PixelRidge().fit(pairs.inputs, pairs.targets)
     >>> photo = (pfe.load_pairs("synthetic", n=1, size=96, seed=5).inputs[0] * 255).astype(np.uint8)
-    >>> eyes = pfe.faces.canonical_eyes(96)
-    >>> out = synthesize(photo, model, eyes=eyes)
+    >>> out = synthesize(photo, model, eyes=pfe.faces.canonical_eyes(96))
     >>> out.shape, out.dtype, bool((out[:5] == photo[:5]).all())   # the top rows lie outside the face
     ((96, 96, 3), dtype('uint8'), True)
     """
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    alpha = _check_alpha(alpha)
     check_positive("feather", feather)
     shape = _model_shape(model)
     size = shape[0]
@@ -132,54 +153,64 @@ def synthesize(image, model, alpha=1.0, landmarks=None, eyes=None, mouth=None, w
     aligned = fw.crop(rgb)
     x_in = aligned if len(shape) == 3 else luminance(aligned)
     pred = np.clip(np.asarray(model.predict(x_in), float), 0.0, 1.0)
+    # crop pixels whose source lies outside the photo (edge-repeated there) carry no change
     h, w = rgb.shape[:2]
     gy, gx = np.mgrid[0:size, 0:size].astype(float)
-    src = fw.crop_to_photo(np.c_[gx.ravel(), gy.ravel()])  # where each crop pixel came from
+    src = fw.crop_to_photo(np.c_[gx.ravel(), gy.ravel()])
     inside = ((src[:, 0] >= -0.5) & (src[:, 0] <= w - 0.5) & (src[:, 1] >= -0.5)
               & (src[:, 1] <= h - 0.5)).reshape(size, size)
     support = face_mask(gx, gy, size, feather)
-    mask = support * inside
-    change = alpha * (pred - x_in) * (inside if pred.ndim == 2 else inside[..., None])
-
-    out = photo.copy()
-    scale = 1.0 / np.sqrt(abs(np.linalg.det(fw.matrix[:2, :2])))
-    box = _photo_box(src, support, scale, h, w)
-    if box is not None and alpha > 0:
-        y0, y1, x0, x1 = box
-        Y, X = np.mgrid[y0:y1, x0:x1].astype(float)
-        q = fw.photo_to_crop(np.c_[X.ravel(), Y.ravel()])
-        m = face_mask(q[:, 0], q[:, 1], size, feather)
-        sel = m > 0
-        q, m = q[sel], m[sel]
-        c = change if change.ndim == 3 else change[..., None]
-        delta = np.stack([ndimage.map_coordinates(c[..., k], [q[:, 1], q[:, 0]], order=1, mode="constant")
-                          for k in range(c.shape[2])], axis=1) * m[:, None]
-        region = out[y0:y1, x0:x1].reshape(-1, *photo.shape[2:])
-        px = region[sel]
-        if photo.ndim == 2:
-            vals = px / white + delta.mean(1)
-        else:
-            vals = px[:, :3] / white + delta  # a 1-channel change broadcasts to RGB
-        vals = np.clip(vals, 0.0, 1.0) * white
-        if photo.dtype.kind in "ui":
-            vals = np.rint(vals)
-        if photo.ndim == 3 and photo.shape[2] != 3:  # RGBA keeps alpha; (H, W, 1) keeps one channel
-            vals = vals.mean(1, keepdims=True) if photo.shape[2] == 1 else np.c_[vals, px[:, 3:]]
-        region[sel] = vals.astype(photo.dtype)
-        out[y0:y1, x0:x1] = region.reshape(out[y0:y1, x0:x1].shape)
+    unit = (pred - x_in) * (inside if pred.ndim == 2 else inside[..., None])
+    paste = _paste_plan(fw, unit, src, support, size, feather, h, w)
+    out = _compose(photo, *paste, alpha)
     if not return_crops:
         return out
-    return Synthesis(out, aligned, pred, change, mask, fw)
+    return Synthesis(out, aligned, pred, alpha * unit, support * inside, fw, alpha, photo, paste)
 
 
-def _photo_box(src, mask, scale, h, w):
-    """Rows and columns ``(y0, y1, x0, x1)`` of the photo under the crop pixels where ``mask > 0``
-    (``src``: their photo positions; ``scale``: photo pixels per crop pixel); None if none."""
-    p = src[mask.ravel() > 0]
+def _paste_plan(fw, unit, src, support, size, feather, h, w):
+    """``(box, sel, delta)``: photo rows/columns the mask reaches, its pixels there with mask > 0,
+    and the change per unit alpha at those pixels ``(n, C)`` (resampled, times the mask)."""
+    scale = 1.0 / np.sqrt(abs(np.linalg.det(fw.matrix[:2, :2])))  # photo px per crop px
+    p = src[support.ravel() > 0]
     if not len(p):
-        return None
+        return None, None, None
     pad = 1.5 * scale + 1  # one crop pixel's reach, and rounding
     x0, y0 = np.floor(p.min(0) - pad).astype(int)
     x1, y1 = np.ceil(p.max(0) + pad).astype(int) + 1
     x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, 0), min(y1, h)
-    return None if x1 <= x0 or y1 <= y0 else (y0, y1, x0, x1)
+    if x1 <= x0 or y1 <= y0:
+        return None, None, None
+    Y, X = np.mgrid[y0:y1, x0:x1].astype(float)
+    q = fw.photo_to_crop(np.c_[X.ravel(), Y.ravel()])
+    m = face_mask(q[:, 0], q[:, 1], size, feather)
+    sel = m > 0
+    q, m = q[sel], m[sel]
+    c = unit if unit.ndim == 3 else unit[..., None]
+    delta = np.stack([ndimage.map_coordinates(c[..., k], [q[:, 1], q[:, 0]], order=1, mode="constant")
+                      for k in range(c.shape[2])], axis=1) * m[:, None]
+    return (y0, y1, x0, x1), sel, delta.astype(np.float32)
+
+
+def _compose(photo, box, sel, delta, alpha):
+    """``photo`` with ``alpha * delta`` added at the selected pixels of ``box``; all else untouched."""
+    out = photo.copy()
+    if box is None or alpha == 0:
+        return out
+    white = float(np.iinfo(photo.dtype).max) if photo.dtype.kind == "u" else 1.0  # check_photo allowed these
+    y0, y1, x0, x1 = box
+    region = out[y0:y1, x0:x1].reshape(-1, *photo.shape[2:])
+    px = region[sel]
+    d = alpha * delta.astype(float)
+    if photo.ndim == 2:
+        vals = px / white + d.mean(1)
+    else:
+        vals = px[:, :3] / white + d  # a 1-channel change broadcasts to RGB
+    vals = np.clip(vals, 0.0, 1.0) * white
+    if photo.dtype.kind in "ui":
+        vals = np.rint(vals)
+    if photo.ndim == 3 and photo.shape[2] != 3:  # (H, W, 1) keeps one channel; RGBA keeps its alpha
+        vals = vals.mean(1, keepdims=True) if photo.shape[2] == 1 else np.c_[vals, px[:, 3:]]
+    region[sel] = vals.astype(photo.dtype)
+    out[y0:y1, x0:x1] = region.reshape(out[y0:y1, x0:x1].shape)
+    return out
