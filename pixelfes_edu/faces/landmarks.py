@@ -35,8 +35,10 @@ When ``ai-edge-litert`` is not installed or the model files cannot be fetched,
 (:func:`~pixelfes_edu.faces.detect.detect_eyes`: eyes only, less reliable)
 with a one-line warning.
 """
+import contextlib
 import functools
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,7 +344,8 @@ class LandmarkDetector:
                 raise LandmarkModelUnavailable(f"face landmark model {path} is missing; run "
                                                f"`pixelfes-edu fetch {MODEL_SOURCE}`")
             it = Interpreter(model_path=os.fspath(path), num_threads=num_threads)
-            it.allocate_tensors()
+            with _quiet_stderr():
+                it.allocate_tensors()
             self._models[key] = (it, it.get_input_details()[0]["index"],
                                  [d["index"] for d in it.get_output_details()])
 
@@ -429,6 +432,25 @@ class LandmarkDetector:
         half = 0.5  # PIL's pixel-corner coordinates -> the package's pixel-centre coordinates
         return Landmarks(eyes=eyes - half, mouth=mouth - half, points=pts - half, box=box - half,
                          score=float(scores[i]), n_faces=len(scores), method="mesh")
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the C-level stderr: the runtime announces its CPU delegate ("INFO: Created TensorFlow
+    Lite XNNPACK delegate") once per process, which notebooks and Voila would show as output."""
+    try:
+        sys.stderr.flush()
+        saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # no file descriptor 2 here: nothing to silence
+        yield
+        return
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _not_found(what):

@@ -27,12 +27,14 @@ def photo():
     return (img * 255).round().astype(np.uint8), eyes, pts["mouth"] + [20, 40]
 
 
-def _mask_on_photo(result, shape, feather=0.25):
-    """The feathered mask evaluated at every photo pixel (independently of synthesize's own box)."""
+def _mask_on_photo(result, shape, feather=0.25, reach=2.0):
+    """The feathered mask at every photo pixel, its support widened by ``reach`` crop pixels (the mask is
+    carried into the photo by bilinear interpolation of a grid twice as fine as the crop)."""
     h, w = shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     q = result.warp.photo_to_crop(np.c_[xx.ravel(), yy.ravel()])
-    return face_mask(q[:, 0], q[:, 1], result.warp.size, feather).reshape(h, w)
+    half_width = 0.94 * 0.32 * result.warp.size  # the face ellipse's half width in crop pixels (geometry.py)
+    return face_mask(q[:, 0], q[:, 1], result.warp.size, feather + reach / half_width).reshape(h, w)
 
 
 def test_outside_the_mask_every_pixel_is_bit_identical(model, photo):
