@@ -152,7 +152,7 @@ class GalleryExplorer(Explorer):
         self.mouth = w.Text(placeholder="x, y (optional, with eyes)", description="mouth", continuous_update=False)
         self.landmarks_on = w.Checkbox(value=False, description="show landmarks")
         self.image = w.Image(format="png")
-        self.photo_view = w.Image(format="jpeg")
+        self.photo_view = w.Image(format="jpeg", layout=w.Layout(display="none"))  # shown once there is a photo
         self.download = w.HTML("")
         self.full_res = w.Button(description="full-resolution result", disabled=True)
         self.show.observe(lambda ch: self._on_model(), "value")
@@ -163,12 +163,12 @@ class GalleryExplorer(Explorer):
         self.mouth.observe(lambda ch: self._on_upload(), "value")
         self.landmarks_on.observe(lambda ch: self._draw_photo(), "value")
         self.full_res.on_click(lambda b: self._make_download())
-        self.widget = w.VBox([
+        self.widget = w.VBox([  # your photo's controls and result first, the gallery grid last
             w.HBox([self.show, self.lam, self.alpha]),
-            self.image,
             w.HBox([self.upload, self.landmarks_on, self.full_res]),
             w.HBox([self.eyes, self.mouth]),
             self.status, self.photo_view, self.download,
+            self.image,
         ])
         self._on_lam()
 
@@ -245,9 +245,9 @@ class GalleryExplorer(Explorer):
 
     def _draw_photo(self):
         if self.photo is None:
-            self.photo_view.value = b""
             return
         self.download.value = ""
+        self.photo_view.layout.display = None
         if self.landmarks is None and self._manual is None:  # no face found: help typing positions
             self.photo_view.value = _jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
             self.full_res.disabled = True
