@@ -19,7 +19,7 @@ module                                   what
 Face Research Lab London Set (CC BY 4.0)
 """
 from .expressions import normalise_expression
-from .gallery import load_gallery
+from .gallery import load_gallery, load_gallery_photos
 from .load import PAIRED_SOURCES, SOURCE_OPTIONS, load_pairs
 from .london import london_available
 from .manual import MANUAL_SOURCES, scan_manual
@@ -27,6 +27,6 @@ from .pairs import Pairs
 from .prepare import MismatchedPairsError
 from .synthetic import synthetic_face, synthetic_pairs
 
-__all__ = ["load_pairs", "load_gallery", "Pairs", "PAIRED_SOURCES", "SOURCE_OPTIONS", "MANUAL_SOURCES",
+__all__ = ["load_pairs", "load_gallery", "load_gallery_photos", "Pairs", "PAIRED_SOURCES", "SOURCE_OPTIONS", "MANUAL_SOURCES",
            "london_available", "scan_manual", "normalise_expression", "synthetic_pairs", "synthetic_face",
            "MismatchedPairsError"]

@@ -1,16 +1,23 @@
 """Trained models on out-of-dataset faces and your own photo (the paper's Figs. 1 and 4).
+
+The grid shows the aligned gallery crops and every model's output on them. An uploaded photo
+goes through the whole path a user expects: EXIF-upright decoding, face landmarks, and the
+model's change pasted back into the full-resolution photo (``faces.synthesize``); when no face
+is found, type the eye (and mouth) positions, read off the coordinate grid drawn on the photo.
 """
+import base64
+import io
 import time
 
 import numpy as np
 
 from .. import plotting
 from ..evaluation.metrics import apply_intensity
-from ..faces.align import align_face
+from ..faces import FaceNotFoundError, Landmarks, align_face, detect_landmarks, draw_landmarks, synthesize
 from ..faces.image import CorruptFileError, read_photo
 from .controls import Explorer, alpha_slider, ipywidgets, lam_slider
 
-__all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes']
+__all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes', 'parse_mouth', 'coordinate_grid', 'preview']
 
 
 def decode_upload(value):
@@ -25,23 +32,84 @@ def decode_upload(value):
     return read_photo(bytes(item["content"]), name=item.get("name", "the uploaded file"))
 
 
+def _numbers(text, n, what, form):
+    text = (text or "").replace(";", ",").strip()
+    if not text:
+        return None
+    try:
+        v = [float(s) for s in text.replace(",", " ").split()]
+    except ValueError:
+        v = []
+    if len(v) != n:
+        raise ValueError(f"{what} need {n} numbers '{form}' in pixels of your photo, got {text!r}")
+    return v
+
+
 def parse_eyes(text):
     """``"x1, y1, x2, y2"`` -> ``[[x1, y1], [x2, y2]]`` (None for an empty string).
 
     >>> parse_eyes("10, 20, 30, 21")
     [[10.0, 20.0], [30.0, 21.0]]
     """
-    text = (text or "").replace(";", ",").strip()
-    if not text:
-        return None
-    v = [float(s) for s in text.replace(",", " ").split()]
-    if len(v) != 4:
-        raise ValueError(f"eye coordinates need 4 numbers 'x_left, y_left, x_right, y_right' in pixels, got {text!r}")
-    return [[v[0], v[1]], [v[2], v[3]]]
+    v = _numbers(text, 4, "eye coordinates", "x_left, y_left, x_right, y_right")
+    return None if v is None else [[v[0], v[1]], [v[2], v[3]]]
+
+
+def parse_mouth(text):
+    """``"x, y"`` -> ``[x, y]`` (None for an empty string).
+
+    >>> parse_mouth("25, 40")
+    [25.0, 40.0]
+    """
+    return _numbers(text, 2, "the mouth position", "x, y")
+
+
+def preview(image, max_side=640):
+    """A uint8 copy of ``image`` shrunk (area-averaged) so its longer side is at most ``max_side``."""
+    from PIL import Image
+
+    a = plotting.to_uint8(image) if np.asarray(image).dtype != np.uint8 else np.asarray(image)
+    h, w = a.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1:
+        return a
+    return np.asarray(Image.fromarray(a).resize((max(1, round(w * s)), max(1, round(h * s))), Image.BOX))
+
+
+def coordinate_grid(image, max_side=640):
+    """:func:`preview` of ``image`` with grid lines labelled in pixels of the ORIGINAL photo.
+
+    What to read eye and mouth positions off when the face detector misses.
+    """
+    from PIL import Image, ImageDraw
+
+    h, w = np.asarray(image).shape[:2]
+    small = Image.fromarray(preview(image, max_side)).convert("RGB")
+    s = small.size[0] / w
+    step = 10 ** np.floor(np.log10(max(h, w) / 4))
+    step *= 2 if max(h, w) / step < 8 else (5 if max(h, w) / step < 4 else 1)
+    step = max(step, 1)
+    draw = ImageDraw.Draw(small)
+    for v in np.arange(step, w, step):
+        draw.line([(v * s, 0), (v * s, small.size[1])], fill=(255, 255, 0), width=1)
+        draw.text((v * s + 2, 2), f"{v:.0f}", fill=(255, 255, 0))
+    for v in np.arange(step, h, step):
+        draw.line([(0, v * s), (small.size[0], v * s)], fill=(0, 255, 255), width=1)
+        draw.text((2, v * s + 2), f"{v:.0f}", fill=(0, 255, 255))
+    return np.asarray(small)
+
+
+def _jpeg(a, quality=90):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(a)).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
 
 
 class GalleryExplorer(Explorer):
-    """Trained models applied to out-of-dataset faces, side by side (the paper's Figs. 1 and 4).
+    """Trained models applied to out-of-dataset faces, side by side (the paper's Figs. 1 and 4),
+    and to your own photo at its full resolution.
 
     Parameters
     ----------
@@ -52,66 +120,71 @@ class GalleryExplorer(Explorer):
         Aligned faces (``pfe.load_gallery(size)``).
     lam, alpha : float
         λ is applied to every model with ``update(lam=...)``.
+    scale : int
+        Enlargement of the grid cells.
+    preview_side : int
+        Longer side of the before/after previews of an uploaded photo (the
+        result itself keeps the photo's resolution: ``result``, and the
+        "full resolution" link).
 
     Attributes
     ----------
-    show, lam, alpha, upload, eyes : controls;  image : the grid PNG;
-    faces : ``{name: image}`` shown (your upload is added as ``"upload"``).
+    show, lam, alpha, upload, eyes, mouth, landmarks_on : controls;  image : the grid PNG;
+    photo_view : before | after of your photo (JPEG); download : link to the full-resolution result;
+    faces : ``{name: image}`` shown (your upload is added as ``"upload"``);
+    photo, landmarks, result : your photo, its landmarks and the changed photo (full resolution).
     """
 
-    def __init__(self, models, gallery, lam=0.4, alpha=1.0, scale=1):
+    def __init__(self, models, gallery, lam=0.4, alpha=1.0, scale=1, preview_side=480):
         w = ipywidgets()
         self._init_common()
         if not models or not gallery:
             raise ValueError("GalleryExplorer needs at least one fitted model and one gallery image")
         self.models, self.faces, self.scale = dict(models), dict(gallery), scale
+        self.preview_side = preview_side
+        self.photo = self.landmarks = self.result = None
+        self._synthesis, self._manual = None, None
         self.show = w.Dropdown(options=["all"] + list(self.models), value="all", description="model")
         self.lam, self.alpha = lam_slider(lam), alpha_slider(alpha)
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="your photo")
-        self.eyes = w.Text(placeholder="x_left, y_left, x_right, y_right (optional)", description="eyes",
+        self.eyes = w.Text(placeholder="x_left, y_left, x_right, y_right (if no face is found)", description="eyes",
                            continuous_update=False)
+        self.mouth = w.Text(placeholder="x, y (optional, with eyes)", description="mouth", continuous_update=False)
+        self.landmarks_on = w.Checkbox(value=False, description="show landmarks")
         self.image = w.Image(format="png")
-        self.show.observe(lambda ch: self._draw(), "value")
-        self.alpha.observe(lambda ch: self._draw(), "value")
+        self.photo_view = w.Image(format="jpeg", layout=w.Layout(display="none"))  # shown once there is a photo
+        self.download = w.HTML("")
+        self.full_res = w.Button(description="full-resolution result", disabled=True)
+        self.show.observe(lambda ch: self._on_model(), "value")
+        self.alpha.observe(lambda ch: self._on_alpha(), "value")
         self.lam.observe(lambda ch: self._on_lam(), "value")
         self.upload.observe(lambda ch: self._on_upload(), "value")
         self.eyes.observe(lambda ch: self._on_upload(), "value")
-        self.widget = w.VBox([
+        self.mouth.observe(lambda ch: self._on_upload(), "value")
+        self.landmarks_on.observe(lambda ch: self._draw_photo(), "value")
+        self.full_res.on_click(lambda b: self._make_download())
+        self.widget = w.VBox([  # your photo's controls and result first, the gallery grid last
             w.HBox([self.show, self.lam, self.alpha]),
-            w.HBox([self.upload, self.eyes]),
-            self.status, self.image,
+            w.HBox([self.upload, self.landmarks_on, self.full_res]),
+            w.HBox([self.eyes, self.mouth]),
+            self.status, self.photo_view, self.download,
+            self.image,
         ])
         self._on_lam()
 
+    # ---- the grid -----------------------------------------------------------
     def _on_lam(self):
         t0 = time.perf_counter()
         for m in self.models.values():
             if m.lam != self.lam.value:
                 m.update(lam=self.lam.value)
         self._draw()
+        self._synthesize()
         self.last_ms["lam"] = 1e3 * (time.perf_counter() - t0)
 
-    def add_face(self, image, eyes=None, name="upload"):
-        """Align a photo (``align_face``; eyes ``[[x, y], [x, y]]`` when detection fails) and show it."""
-        size = next(iter(self.faces.values())).shape[0]
-        self.faces[name] = np.asarray(align_face(image, eyes=eyes, size=size), dtype=np.float64)
+    def _on_model(self):
         self._draw()
-        return self.faces[name]
-
-    def _on_upload(self):
-        try:
-            image = decode_upload(self.upload.value)
-            if image is None:
-                return
-            eyes = parse_eyes(self.eyes.value)
-            self.add_face(image, eyes=eyes)
-            how = "your eye coordinates" if eyes else "detected eyes"
-            self.status.value = f"aligned your photo ({image.shape[1]}x{image.shape[0]} px) with {how}: last column"
-        except CorruptFileError as e:
-            self.status.value = f"<span style='color:#b00'>could not read that file as an image: {e}</span>"
-        except ValueError as e:  # no face found, bad coordinates ...
-            self.status.value = (f"<span style='color:#b00'>{e}</span> — type the eye centres in pixels "
-                                 "of your photo: x_left, y_left, x_right, y_right")
+        self._synthesize()
 
     def _draw(self):
         names = list(self.faces)
@@ -122,3 +195,105 @@ class GalleryExplorer(Explorer):
         self.image.value = plotting.grid_png(
             rows, row_labels=["input"] + [f"{k}" + (f" α={a:.2f}" if a != 1 else "") for k in labels],
             col_labels=[n[:12] for n in names], scale=self.scale)
+
+    # ---- your photo ---------------------------------------------------------
+    @property
+    def model_label(self):
+        """The model applied to your photo: the one chosen, or the first with "all"."""
+        return next(iter(self.models)) if self.show.value == "all" else self.show.value
+
+    def add_face(self, image, eyes=None, mouth=None, name="upload"):
+        """Align a photo (detected landmarks, or ``eyes``/``mouth`` typed in) and add it to the grid."""
+        size = next(iter(self.faces.values())).shape[0]
+        self.faces[name] = np.asarray(align_face(image, eyes=eyes, mouth=mouth, size=size,
+                                                 landmarks=None if eyes is not None else self.landmarks),
+                                      dtype=np.float64)
+        self._draw()
+        return self.faces[name]
+
+    def add_photo(self, photo, eyes=None, mouth=None):
+        """Use ``photo`` (an upright RGB array) as your photo: find the face (or take ``eyes``/``mouth``),
+        add its crop to the grid and paste the chosen model's change into the full photo."""
+        self.photo, self.landmarks, self.result, self._synthesis = np.asarray(photo), None, None, None
+        self._manual = (eyes, mouth) if eyes is not None else None
+        if eyes is None:
+            try:
+                self.landmarks = detect_landmarks(self.photo)
+            except FaceNotFoundError:
+                self._draw_photo()
+                raise
+        self.add_face(self.photo, eyes=eyes, mouth=mouth)
+        self._synthesize()
+        return self.result
+
+    def _synthesize(self):
+        if self.photo is None or (self.landmarks is None and self._manual is None):
+            return
+        t0 = time.perf_counter()
+        eyes, mouth = self._manual or (None, None)
+        self._synthesis = synthesize(self.photo, self.models[self.model_label], alpha=self.alpha.value,
+                                     landmarks=self.landmarks, eyes=eyes, mouth=mouth, return_crops=True)
+        self.result = self._synthesis.image
+        self._draw_photo()
+        self.last_ms["synthesize"] = 1e3 * (time.perf_counter() - t0)
+
+    def _on_alpha(self):
+        self._draw()
+        if self._synthesis is not None:
+            self.result = self._synthesis.at_alpha(self.alpha.value)
+            self._draw_photo()
+
+    def _draw_photo(self):
+        if self.photo is None:
+            return
+        self.download.value = ""
+        self.photo_view.layout.display = None
+        if self.landmarks is None and self._manual is None:  # no face found: help typing positions
+            self.photo_view.value = _jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
+            self.full_res.disabled = True
+            return
+        before = self.photo
+        if self.landmarks_on.value:
+            lm = self.landmarks or Landmarks(eyes=np.asarray(self._manual[0], float),
+                                             mouth=None if self._manual[1] is None else np.asarray(self._manual[1]),
+                                             method="typed")
+            before = draw_landmarks(before, lm)
+        a, b = preview(before, self.preview_side), preview(self.result, self.preview_side)
+        if a.ndim == 2:
+            a, b = np.repeat(a[..., None], 3, 2), np.repeat(b[..., None], 3, 2)
+        gap = np.full((a.shape[0], 6, 3), 255, np.uint8)
+        self.photo_view.value = _jpeg(np.concatenate([a[..., :3], gap, b[..., :3]], axis=1))
+        self.full_res.disabled = False
+
+    def _make_download(self):
+        """Put a link to the full-resolution result (JPEG) under the preview."""
+        if self.result is None:
+            return
+        img = self.result if self.result.dtype == np.uint8 else plotting.to_uint8(self.result)
+        data = base64.b64encode(_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
+        h, w = img.shape[:2]
+        self.download.value = (f"<a download='smile.jpg' href='data:image/jpeg;base64,{data}'>"
+                               f"download the result ({w}x{h} px, JPEG)</a>")
+
+    def _on_upload(self):
+        try:
+            image = decode_upload(self.upload.value)
+            if image is None:
+                return
+            eyes, mouth = parse_eyes(self.eyes.value), parse_mouth(self.mouth.value)
+            if mouth is not None and eyes is None:
+                raise ValueError("type the eyes too: the mouth alone does not place a face")
+            t0 = time.perf_counter()
+            self.add_photo(image, eyes=eyes, mouth=mouth)
+            how = "your eye coordinates" if eyes else f"detected landmarks ({self.landmarks.method})"
+            self.status.value = (f"aligned your photo ({image.shape[1]}x{image.shape[0]} px) with {how}: last "
+                                 f"column of the grid; below, {self.model_label} pasted into the whole photo "
+                                 f"({1e3 * (time.perf_counter() - t0):.0f} ms)")
+        except CorruptFileError as e:
+            self.status.value = f"<span style='color:#b00'>could not read that file as an image: {e}</span>"
+        except FaceNotFoundError as e:
+            self.status.value = (f"<span style='color:#b00'>{e}</span> Read the positions off the grid below "
+                                 "(pixels of your photo) and type them into eyes and mouth.")
+        except ValueError as e:  # bad coordinates ...
+            self.status.value = (f"<span style='color:#b00'>{e}</span> — type the eye centres in pixels "
+                                 "of your photo: x_left, y_left, x_right, y_right")

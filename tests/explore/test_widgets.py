@@ -124,6 +124,11 @@ def test_pixel_inspector_follows_pixel_and_hyperparameters(data):
     assert _decode(pi.face.value)[20 * 2, 12 * 2].tolist() == [255, 255, 0]  # the marked pixel (scale 2)
 
 
+def _upload(content, name="me.png"):
+    return ({"name": name, "type": "image/png", "size": 0, "content": memoryview(content),
+             "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+
+
 def test_gallery_explorer_models_lambda_alpha_and_upload(data, monkeypatch):
     train, test = data
     models = {"Pixel-RR": pfe.PixelRidge().fit(train.inputs, train.targets),
@@ -142,18 +147,75 @@ def test_gallery_explorer_models_lambda_alpha_and_upload(data, monkeypatch):
     ex.alpha.value = 0.0
     assert ex.image.value != img2
 
-    # upload: a PNG of a synthetic face, aligned with typed eye coordinates
+    # upload: a PNG of a synthetic face (no detector needed), placed with typed eye and mouth positions
     face = pfe.load_pairs("synthetic", n=1, size=96, seed=3).inputs[0]
-    eyes = pfe.faces.canonical_eyes(96)
+    pts = pfe.faces.canonical_points(96)
+    ex.alpha.value = 1.0
     w0 = _decode(ex.image.value).shape[1]
-    ex.eyes.value = ", ".join(f"{v:.1f}" for v in eyes.ravel())
-    ex.upload.value = ({"name": "me.png", "type": "image/png", "size": 0,
-                        "content": memoryview(plotting.to_png(face)),
-                        "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+    ex.eyes.value = ", ".join(f"{v:.1f}" for v in pfe.faces.canonical_eyes(96).ravel())
+    ex.mouth.value = f"{pts['mouth'][0]:.1f}, {pts['mouth'][1]:.1f}"
+    ex.upload.value = _upload(plotting.to_png(face))
     assert "upload" in ex.faces and ex.faces["upload"].shape == (32, 32, 3)
     assert _decode(ex.image.value).shape[1] > w0 and "aligned" in ex.status.value
+    # the full-resolution result: the photo's own size, changed by the chosen model (MR) inside the face only
+    assert ex.result.shape == (96, 96, 3) and ex.result.dtype == np.uint8 and ex.model_label == "MR"
+    photo = ex.photo
+    assert (ex.result != photo).any() and (ex.result[:4] == photo[:4]).all()
+    before_after = _decode(ex.photo_view.value)
+    assert before_after.shape[0] == 96 and before_after.shape[1] > 2 * 96  # before | after, unshrunk
+    view = ex.photo_view.value
+    ex.alpha.value = 0.0  # the intensity slider re-blends the pasted change, no new prediction
+    assert (ex.result == photo).all() and ex.photo_view.value != view
+    ex.landmarks_on.value = True
+    ex.full_res.click()
+    assert "data:image/jpeg;base64," in ex.download.value and "96x96" in ex.download.value
+    ex.mouth.value = "1, 2, 3"
+    assert "2 numbers" in ex.status.value
+    ex.mouth.value = ""
     ex.eyes.value = "1, 2, 3"
     assert "4 numbers" in ex.status.value
+
+
+def test_gallery_explorer_no_face_offers_a_coordinate_grid(data, monkeypatch):
+    """A photo without a face: the message says how to type positions, the preview shows pixel coordinates."""
+    train, test = data
+    ex = explore.GalleryExplorer({"Pixel-RR": pfe.PixelRidge().fit(train.inputs, train.targets)},
+                                 {"a": test.inputs[0]})
+
+    def no_face(image, **kw):
+        raise pfe.FaceNotFoundError("No face was found in the image. Pass eyes=[[...]] and mouth=[x, y].")
+
+    monkeypatch.setattr(explore.gallery, "detect_landmarks", no_face)
+    blank = np.full((300, 400, 3), 200, np.uint8)
+    ex.upload.value = _upload(plotting.to_png(blank))
+    assert "No face" in ex.status.value and "eyes" in ex.status.value and ex.result is None
+    grid = _decode(ex.photo_view.value)
+    assert grid.shape[:2] == (300, 400) and (grid != 200).any()  # the labelled grid lines
+    assert "upload" not in ex.faces
+
+
+def test_gallery_explorer_exif_rotated_upload_comes_out_upright(data, monkeypatch):
+    """A phone photo stored sideways with an EXIF orientation tag is decoded, aligned and returned upright."""
+    train, test = data
+    ex = explore.GalleryExplorer({"Pixel-RR": pfe.PixelRidge().fit(train.inputs, train.targets)},
+                                 {"a": test.inputs[0]})
+    upright = (pfe.load_pairs("synthetic", n=1, size=96, seed=3).inputs[0][:, 8:88] * 255).astype(np.uint8)
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # what the camera wrote: 80 x 96 -> 96 x 80
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to display"
+    buf = io.BytesIO()
+    stored.save(buf, "JPEG", exif=exif, quality=95)
+    seen = {}
+
+    def landmarks_of(image, **kw):
+        seen["shape"] = image.shape
+        eyes = pfe.faces.canonical_eyes(96) - [8, 0]
+        return pfe.faces.Landmarks(eyes=eyes, mouth=pfe.faces.canonical_points(96)["mouth"] - [8, 0], method="mesh")
+
+    monkeypatch.setattr(explore.gallery, "detect_landmarks", landmarks_of)
+    ex.upload.value = _upload(buf.getvalue(), "phone.jpg")
+    assert seen["shape"] == (96, 80, 3) and ex.photo.shape == (96, 80, 3) and ex.result.shape == (96, 80, 3)
+    assert np.abs(ex.photo.astype(int) - upright).mean() < 6  # upright, not sideways (JPEG noise only)
 
 
 def test_receptive_field_r1_is_pixel_rr(data):

