@@ -17,6 +17,7 @@ model                 output pixel p sees                                  equat
 ``PixelKernelRidge``  the one input pixel at p, through a Gaussian kernel  7-16
 ``MaskedRidge``       the r x r input patch centred on p                   MR [Khan]
 ``GlobalRidge``       every input pixel                                    1-2
+``SparseFieldRidge``  n_pixels input pixels it chooses near p             LSRF [Akram]
 ====================  ===================================================  =========
 
 All four share one contract (scikit-learn style): hyper-parameters in
@@ -33,9 +34,10 @@ from .global_ridge import GlobalRidge
 from .kernel_ridge import MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel
 from .masked_ridge import MaskedRidge
 from .pixel_ridge import PixelRidge, solve_eq6
+from .sparse_field import SparseFieldRidge
 
 __all__ = [
     "PixelRidge", "PixelKernelRidge", "MaskedRidge", "GlobalRidge", "PixelLUT", "load_model",
     "PixelModel", "NotFittedError", "FORMAT_VERSION", "MODEL_KINDS", "MIN_SIGMA", "MercerBasis",
-    "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA",
+    "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA", "SparseFieldRidge",
 ]
