@@ -205,7 +205,7 @@ class SparseFieldRidge(PixelModel):
 
     _hyper = ("lam", "radius", "n_pixels", "locality", "smoothness")
 
-    def __init__(self, lam=0.4, radius=4, n_pixels=1, locality=0.0, smoothness=2.0):
+    def __init__(self, lam=0.4, radius=4, n_pixels=1, locality=0.0, smoothness=2.5):
         self.lam = check_positive("lam", lam)
         self.radius = check_int("radius", radius, 0)
         self.n_pixels = check_int("n_pixels", n_pixels, 1)
