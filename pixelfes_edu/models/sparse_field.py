@@ -278,14 +278,17 @@ class SparseFieldRidge(PixelModel):
         sxt = np.take_along_axis(s["cross"], taken[0][None], 0)[0]
         w, b, _ = solve_eq6({"n": s["n"], "st": s["st"], "sxt": sxt, **chosen}, self.lam)  # Eq. 6, chosen d
         weight, bias = w[..., None], b
-        for _ in range(1, self.n_pixels):  # OMP: residual, a pick on it, a ridge refit on all picks
-            Zp = self._gather_images(Xp)
-            Rp = Tp - np.einsum("hwcpn,hwcp->hwcn", Zp, weight) - bias[..., None]
+        if self.n_pixels > 1:  # every image's chosen input pixels, pick by pick (pixel-major)
+            Zp = np.empty(Xp.shape[:3] + (self.n_pixels, Xp.shape[-1]))
+            Zp[..., 0, :] = self._gather_images(Xp, 0)
+        for j in range(1, self.n_pixels):  # OMP: residual, a pick on it, a ridge refit on all picks
+            Rp = Tp - np.einsum("hwcpn,hwcp->hwcn", Zp[..., :j, :], weight) - bias[..., None]
             srr = _dot(Rp, Rp)
             cross = shifted_cross_sums(Xp, Rp, self.candidates_)
             taken.append(self._pick(cross, Rp.sum(-1), srr, np.maximum(srr, 1e-300), taken))
             self._set_offsets(self.candidates_[np.stack(taken, -1)])
-            weight, bias = self._refit(self._gather_images(Xp), Tp)
+            Zp[..., j, :] = self._gather_images(Xp, j)
+            weight, bias = self._refit(Zp[..., :j + 1, :], Tp)
         grey = len(self.input_shape_) == 2
         squeeze = (lambda a: a[:, :, 0]) if grey else (lambda a: a)
         self.weight_, self.bias_, self.offset_ = squeeze(weight), squeeze(bias), squeeze(self._offsets)
@@ -302,9 +305,9 @@ class SparseFieldRidge(PixelModel):
         """``(H, W, C, P)``: the per-pixel map ``a`` read at every chosen input pixel."""
         return a.reshape(-1)[self._index]
 
-    def _gather_images(self, Xp):
-        """``(H, W, C, P, N)``: every image's chosen input pixels (pixel-major)."""
-        return Xp.reshape(-1, Xp.shape[-1])[self._index]
+    def _gather_images(self, Xp, pick):
+        """``(H, W, C, N)``: every image's input pixel chosen by ``pick`` (pixel-major)."""
+        return Xp.reshape(-1, Xp.shape[-1])[self._index[..., pick]]
 
     def _refit(self, Zp, Tp):
         """Ridge on the P chosen pixels and a bias: the (P+1) x (P+1) form of Eq. 6 for every pixel."""
