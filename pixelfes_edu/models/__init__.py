@@ -1,8 +1,9 @@
-"""The numpy core: Pixel-RR, Pixel-KR, masked regression and global ridge.
+"""The numpy core: Pixel-RR, Pixel-KR, masked regression, global ridge and sparse fields.
 
 One module per model family, so each sits beside its equations:
 ``pixel_ridge.py`` (Eqs. 3-6), ``kernel_ridge.py`` (Eqs. 7-16),
-``masked_ridge.py`` (MR), ``global_ridge.py`` (Eqs. 1-2); ``base.py`` holds
+``masked_ridge.py`` (MR), ``global_ridge.py`` (Eqs. 1-2), ``sparse_field.py``
+(LSRF-style sparse receptive fields, Eq. 6 with shifted sums); ``base.py`` holds
 the shared contract, ``update`` and the ``.npz`` format.
 
 Every model maps a batch of neutral faces ``X`` to expressive faces ``T``,
@@ -20,7 +21,7 @@ model                 output pixel p sees                                  equat
 ``SparseFieldRidge``  n_pixels input pixels it chooses near p             LSRF [Akram]
 ====================  ===================================================  =========
 
-All four share one contract (scikit-learn style): hyper-parameters in
+All of them share one contract (scikit-learn style): hyper-parameters in
 ``__init__``, ``fit(X, T)`` returns self, learned arrays end in ``_``,
 ``predict(X)`` returns the shape of its input, ``update(lam=...)`` re-solves a
 fitted model for new hyper-parameters from stored statistics (no pass over the
