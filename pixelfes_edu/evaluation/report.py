@@ -56,8 +56,8 @@ def _evaluation_models(vc):
 
 
 def _sparse_name(s):
-    return (f"Sparse field (R={s.radius}, {s.n_pixels} px, λ={s.lam:g}, locality={s.locality:g}, "
-            f"σ={s.smoothness:g})")
+    extra = (f", {s.n_pixels} px" if s.n_pixels > 1 else "") + (f", locality={s.locality:g}" if s.locality else "")
+    return f"Sparse field (R={s.radius}, σ={s.smoothness:g}{extra}, λ={s.lam:g})"
 
 
 def _timed(f, *args, **kwargs):
@@ -537,7 +537,7 @@ def _sparse_values(sp, seconds, folder, stem):
     alone = sparse_check(res, f"R={max(SPARSE_RADII)}, alone")
     fig = offset_field(sp["fitted"], background=sp["mean_input"], step=4, cell=3.6)
     rr = res.row("Pixel-RR")
-    closing = (f"Letting each pixel choose where to look (`SparseFieldRidge`, default: {name}) raises the "
+    closing = (f"Letting each pixel choose where to look (`{SparseFieldRidge(PAPER_LAM)!r}`) raises the "
                f"transfer over the face from Pixel-RR's {rr['transfer']:.3f} to {c['transfer']:.3f} at the same "
                f"2 numbers per pixel, with face SSIM {c['ssim']:.3f} (identity {c['ssim_identity']:.3f}) and "
                f"speckle {c['speckle_vs_rr']:.2f}x Pixel-RR's — its target (transfer ≥ {SPARSE_TARGET['transfer']}, "
