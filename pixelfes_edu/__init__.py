@@ -25,7 +25,7 @@ matplotlib or ipywidgets is imported on first use.
 from importlib import import_module
 
 from .models import (FORMAT_VERSION, GlobalRidge, MaskedRidge, NotFittedError, PixelKernelRidge, PixelRidge,
-                     load_model)
+                     SparseFieldRidge, load_model)
 
 __version__ = "0.1.0"
 
@@ -66,6 +66,7 @@ __all__ = [
     "PixelKernelRidge",
     "MaskedRidge",
     "GlobalRidge",
+    "SparseFieldRidge",
     "load_model",
     "NotFittedError",
     "FORMAT_VERSION",

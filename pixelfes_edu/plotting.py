@@ -405,3 +405,91 @@ def validation_figure(curves):
     b.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- sparse fields
+def _motion(model, channel=None, pick=0):
+    """``(H, W, 2)`` float ``(dy, dx)`` each output pixel's content came along: minus its chosen offset."""
+    off = np.asarray(model.offset_, dtype=np.float64)[..., pick, :]  # (H, W[, C], 2)
+    if off.ndim == 4:
+        off = off.mean(axis=2) if channel is None else off[:, :, channel]
+    return -off
+
+
+def offset_colours(model, channel=None, pick=0):
+    """RGB ``(H, W, 3)`` picture of a sparse field's chosen offsets on a colour wheel.
+
+    Hue is the direction the content moved (input pixel ``p + d`` → output pixel
+    ``p``: right = red, up = yellow-green, left = cyan, down = violet), saturation
+    its length relative to the model's ``radius``; white = the pixel stayed put
+    (``d = 0``, Pixel-RR).  Channels are averaged unless ``channel`` is given.
+
+    >>> from pixelfes_edu.models import SparseFieldRidge
+    >>> X = np.random.default_rng(0).random((20, 8, 8)); T = np.roll(X, 1, axis=2)
+    >>> rgb = offset_colours(SparseFieldRidge(lam=0.01, radius=1, smoothness=0).fit(X, T))
+    >>> rgb.shape, rgb[4, 4].round(2).tolist()
+    ((8, 8, 3), [1.0, 0.0, 0.0])
+    """
+    from matplotlib.colors import hsv_to_rgb
+
+    m = _motion(model, channel, pick)
+    hue = (np.arctan2(-m[..., 0], m[..., 1]) / (2 * np.pi)) % 1.0  # image y points down
+    sat = np.clip(np.hypot(m[..., 0], m[..., 1]) / max(getattr(model, "radius", 1), 1), 0, 1)
+    return hsv_to_rgb(np.stack([hue, sat, np.ones_like(hue)], axis=-1))
+
+
+def offset_field(model, background=None, channel=None, pick=0, step=4, cell=3.4):
+    """Where each output pixel of a sparse field looks: colour wheel and arrows.
+
+    Left: :func:`offset_colours` with a key.  Right: arrows from the input pixel
+    ``p + d`` to the output pixel ``p`` it feeds, every ``step`` pixels, over
+    ``background`` (e.g. the mean training face).  A smile pulls the mouth
+    corners outward and up.
+
+    Parameters
+    ----------
+    model : fitted :class:`~pixelfes_edu.models.SparseFieldRidge` (anything with ``offset_`` and ``radius``)
+    background : image ``(H, W[, C])``, optional
+    channel : int, optional (default: offsets averaged over channels)
+    pick : which of the ``n_pixels`` picks to show (0 = the first)
+    step : arrow spacing in pixels
+
+    Examples
+    --------
+    >>> from pixelfes_edu.models import SparseFieldRidge
+    >>> X = np.random.default_rng(0).random((20, 8, 8, 3)); T = np.roll(X, 1, axis=2)
+    >>> fig = offset_field(SparseFieldRidge(radius=1).fit(X, T), background=X.mean(0), step=2)
+    >>> len(fig.axes), len(fig.axes[0].child_axes)  # two panels, the colour key inset
+    (2, 1)
+    """
+    m = _motion(model, channel, pick)
+    H, W = m.shape[:2]
+    fig = new_figure((2 * cell + 0.6, cell))
+    a, b = fig.subplots(1, 2)
+    a.imshow(offset_colours(model, channel, pick))
+    a.set_title("direction the content moved", fontsize=9)
+    key = a.inset_axes([0.78, 0.0, 0.22, 0.22])  # the colour wheel itself, as a legend
+    r = np.linspace(-1, 1, 41)
+    ky, kx = np.meshgrid(r, r, indexing="ij")
+    inside = np.hypot(ky, kx) <= 1
+    from matplotlib.colors import hsv_to_rgb
+
+    wheel = hsv_to_rgb(np.stack([(np.arctan2(-ky, kx) / (2 * np.pi)) % 1, np.clip(np.hypot(ky, kx), 0, 1),
+                                 np.ones_like(kx)], axis=-1))
+    key.imshow(np.where(inside[..., None], wheel, 1.0))
+    key.set_xticks([])
+    key.set_yticks([])
+    if background is not None:
+        b.imshow(to_display(background), cmap="gray" if np.ndim(background) == 2 else None, alpha=0.7)
+    else:
+        b.imshow(np.ones((H, W)), cmap="gray", vmin=0, vmax=1)
+    yy, xx = np.mgrid[step // 2:H:step, step // 2:W:step]
+    d = -m[yy, xx]  # the chosen offsets: the arrow starts at the input pixel p + d and ends at p
+    b.quiver(xx + d[..., 1], yy + d[..., 0], -d[..., 1], -d[..., 0], angles="xy", scale_units="xy", scale=1,
+             color="C3", width=0.004, headwidth=4)
+    b.set_title(f"input pixel → output pixel (every {step} px)", fontsize=9)
+    for ax in (a, b):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout(pad=0.4)
+    return fig

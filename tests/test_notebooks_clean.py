@@ -7,7 +7,7 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-LESSONS = ["01_derivation", "02_training", "03_kernel_regression", "05_masked_regression",
+LESSONS = ["01_derivation", "02_training", "03_kernel_regression", "04_sparse_fields", "05_masked_regression",
            "06_out_of_dataset_gallery"]
 
 

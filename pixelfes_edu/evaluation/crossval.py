@@ -17,7 +17,7 @@ COLUMNS = {
     "psnr": "PSNR dB", "ssim": "SSIM (crop)", "ssim_face": "SSIM (face)", "sharpness_ratio": "sharpness / target",
     "transfer": "transfer (face)", "cosine": "cosine (face)",
     "transfer_mouth": "transfer (mouth)", "transfer_eyes": "transfer (eyes)",
-    "transfer_head": "transfer (head)", "tone_shift": "tone shift",
+    "transfer_head": "transfer (head)", "tone_shift": "tone shift", "speckle": "speckle (outside face)",
     "fit_s": "fit s", "predict_s": "predict s", "n_params": "params / channel",
 }
 

@@ -16,6 +16,7 @@ function                    what it measures
 :func:`transfer_cosine`     cosine between ``y - x`` and ``t - x`` (direction only)
 :func:`apply_intensity`     ``x + alpha (y - x)``: expression intensity α
 :func:`tone_shift`          change of the face's mean brightness, ``|mean(y) - mean(x)|``
+:func:`speckle`             fine detail outside the face, relative to the input's
 :func:`normalise_images`    per-image min-max or mean/std scaling (and its inverse)
 ==========================  ======================================================
 
@@ -43,6 +44,7 @@ from ..validation import check_images, check_same_shape
 __all__ = [
     "psnr", "ssim", "sharpness", "sharpness_ratio", "transfer_ratio", "transfer_cosine", "apply_intensity",
     "transfer_curve", "image_metrics", "tone_shift", "normalise_images", "denormalise_images", "NORMALISATIONS",
+    "speckle",
 ]
 
 #: Per-image normalisations understood by :func:`normalise_images`.
@@ -138,6 +140,32 @@ def tone_shift(x, y, region=DEFAULT_REGION):
     return np.abs(_grey(y)[:, mask].mean(axis=1) - _grey(x)[:, mask].mean(axis=1))
 
 
+def speckle(x, y, face=DEFAULT_REGION):
+    """High-frequency energy outside the face, relative to the input's, per image.
+
+    Mean squared Laplacian of the luminance of ``y`` over the pixels *outside*
+    ``face`` (hair, ears, background, neck), divided by the same for ``x``.
+    A model that copies the input there scores 1; Pixel-RR, which shrinks
+    hair towards the mean, about 0.5; a model whose pixels read scattered
+    inputs (:class:`~pixelfes_edu.models.SparseFieldRidge` without neighbour
+    consistency) scores higher: salt-and-pepper speckle.  Compare models by
+    the ratio of their means.
+
+    >>> rng = np.random.default_rng(0); x = rng.random((2, 32, 32))
+    >>> speckle(x, x), speckle(x, 0.5 * x).round(2)
+    (array([1., 1.]), array([0.25, 0.25]))
+    """
+    x, y = _same(x=x, y=y)
+    outside = ~region_mask(face, x.shape)
+    if not outside.any():
+        raise ValueError(f"region {face!r} covers the whole image: nothing is outside it")
+
+    def energy(a):
+        return (ndimage.laplace(_grey(a), mode="reflect", axes=(1, 2))[:, outside] ** 2).mean(axis=1)
+
+    return energy(y) / np.maximum(energy(x), 1e-12)
+
+
 def sharpness_ratio(y, t, region=DEFAULT_REGION):
     """``sharpness(y) / sharpness(t)`` per image: 1 = as detailed as the real photo, < 1 = blurrier."""
     y, t = _same(y=y, t=t)
@@ -228,8 +256,8 @@ def image_metrics(x, y, t, regions=("mouth", "eyes", "head"), face=DEFAULT_REGIO
 
     Keys: ``psnr``, ``ssim`` (whole image), ``ssim_face``, ``sharpness``,
     ``sharpness_ratio`` (to the target's), ``transfer``, ``cosine`` and
-    ``tone_shift`` (all over the ``face`` region), and ``transfer_<region>``
-    for each of ``regions``.
+    ``tone_shift`` (all over the ``face`` region), ``speckle`` (outside it),
+    and ``transfer_<region>`` for each of ``regions``.
 
     >>> rng = np.random.default_rng(0); x = rng.random((2, 32, 32, 3)) * 0.8
     >>> sorted(image_metrics(x, x + 0.1, x + 0.2))[:3]
@@ -245,6 +273,7 @@ def image_metrics(x, y, t, regions=("mouth", "eyes", "head"), face=DEFAULT_REGIO
         "transfer": transfer_ratio(x, y, t, face),
         "cosine": transfer_cosine(x, y, t, face),
         "tone_shift": tone_shift(x, y, face),
+        "speckle": speckle(x, y, face),
     }
     for r in regions:
         out[f"transfer_{r}"] = transfer_ratio(x, y, t, r)

@@ -17,22 +17,27 @@ from string import Template
 import numpy as np
 
 from ..faces.geometry import region_mask
-from ..models import PAPER_LAM, PAPER_SIGMA, GlobalRidge, MaskedRidge, PixelKernelRidge, PixelRidge
-from ..plotting import new_figure
+from ..models import PAPER_LAM, PAPER_SIGMA, GlobalRidge, MaskedRidge, PixelKernelRidge, PixelRidge, SparseFieldRidge
+from ..plotting import new_figure, offset_field
 from ..store import atomic_write
 from . import metrics
 from .crossval import evaluate
 from .loo import validation_curves
 from .normalised import Normalised
 
-__all__ = ["write_report", "measure", "report_values", "target_check", "TARGET"]
+__all__ = ["write_report", "measure", "report_values", "target_check", "TARGET", "sparse_check", "SPARSE_TARGET"]
 
 #: The package's target for Pixel-RR at α = 1 on London: transfer ratio, sharpness relative to MR.
 TARGET = {"transfer": 0.35, "sharp_vs_mr": 1.5}
 #: Table I of the paper, parameters x 10^4 (per channel, 128 x 128).
 PAPER_TABLE1 = {"StarGAN": 850, "GANimation": 850, "MR": 16.2, "Pixel-KR": 655, "Pixel-RR": 3.28}
 #: The rows of the main table, by role (the name of each row is made from its hyper-parameters).
-ROLES = ("rr_paper", "rr_loo", "kr_paper", "kr_loo", "mr", "global")
+ROLES = ("rr_paper", "rr_loo", "kr_paper", "kr_loo", "mr", "global", "sparse")
+#: Targets of the sparse field (default SparseFieldRidge) at α = 1: transfer over the face, speckle vs Pixel-RR.
+SPARSE_TARGET = {"transfer": 0.46, "speckle_vs_rr": 1.1}
+#: The sparse-field table: radii x (locality, smoothness) — each term alone, both, neither.
+SPARSE_RADII = (0, 1, 2, 4)
+SPARSE_TERMS = {"alone": (0.0, 0.0), "locality": (0.01, 0.0), "neighbours": (0.0, 2.5), "both": (0.01, 2.5)}
 
 
 def _evaluation_models(vc):
@@ -46,7 +51,13 @@ def _evaluation_models(vc):
                    PixelKernelRidge(vc.best_lam_kr, vc.best_sigma)),
         "mr": (f"MR (r=3, λ={PAPER_LAM:g})", MaskedRidge(PAPER_LAM, 3)),
         "global": (f"Ridge, all pixels (λ={PAPER_LAM:g})", GlobalRidge(PAPER_LAM)),
+        "sparse": (_sparse_name(SparseFieldRidge(PAPER_LAM)), SparseFieldRidge(PAPER_LAM)),
     }
+
+
+def _sparse_name(s):
+    extra = (f", {s.n_pixels} px" if s.n_pixels > 1 else "") + (f", locality={s.locality:g}" if s.locality else "")
+    return f"Sparse field (R={s.radius}, σ={s.smoothness:g}{extra}, λ={s.lam:g})"
 
 
 def _timed(f, *args, **kwargs):
@@ -81,6 +92,8 @@ def measure(pairs, syn, folds=5, seed=0, progress=True, affine_pairs=None):
     m["curve"] = metrics.transfer_curve(pairs.inputs, m["res"].predictions[rr], pairs.targets,
                                         alphas=np.round(np.linspace(0, 2.5, 11), 3))
     m["table1"], m["table1_s"] = _timed(_table1, pairs, syn, PAPER_SIGMA["happy"])
+    m["sparse"], m["sparse_s"] = _timed(_sparse_experiment, pairs, folds, seed, progress)
+    m["table1"].insert(2, m["sparse"]["table1_row"])
     return m
 
 
@@ -133,6 +146,7 @@ def report_values(m, out, n_fig=6):
         "table1": "\n".join(_table1_markdown(m["table1"])), "table1_s": f"{m['table1_s']:.1f}",
         "closing": _closing(res, rr, m["names"]["mr"], check, crop, m["best"], vc, vc_syn, pairs, lev,
                             m["lev_affine"]),
+        **_sparse_values(m["sparse"], m["sparse_s"], folder, stem),
     }
     return v
 
@@ -455,3 +469,84 @@ def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_a
                  f"(synthetic) for Pixel-RR and σ = {vc.best_sigma:.3g} / {vc_syn.best_sigma:.3g} for Pixel-KR, "
                  "below the paper's λ = 0.4 and σ = 3 on these [0, 1] intensities.")
     return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- sparse receptive fields
+def _sparse_experiment(pairs, folds, seed, progress):
+    """The sparse-field table (radius x locality x neighbour terms, and two pixels), the offset field, Table I."""
+    models = {"Pixel-RR": PixelRidge(PAPER_LAM)}
+    for radius in SPARSE_RADII:
+        for terms, (locality, smoothness) in SPARSE_TERMS.items():
+            if radius > 0 or terms == "alone":  # at radius 0 every variant is Pixel-RR
+                models[f"R={radius}, {terms}"] = SparseFieldRidge(PAPER_LAM, radius, 1, locality, smoothness)
+    two = SparseFieldRidge(PAPER_LAM, n_pixels=2, smoothness=2.0)
+    models[f"R={two.radius}, 2 pixels, σ={two.smoothness:g}"] = two
+    default = SparseFieldRidge(PAPER_LAM)
+    same = [k for k, v in models.items() if isinstance(v, SparseFieldRidge) and v.get_params() == default.get_params()]
+    if same:  # the default is one of the rows: mark it rather than fit it twice
+        models = {(f"{k} (default)" if k == same[0] else k): v for k, v in models.items()}
+        name = f"{same[0]} (default)"
+    else:
+        name = _sparse_name(default)
+        models[name] = default
+    res = evaluate(models, pairs, folds=folds, seed=seed, progress=progress, keep=[])
+    t0 = time.perf_counter()
+    fitted = SparseFieldRidge(PAPER_LAM).fit(pairs.inputs, pairs.targets)
+    fit_s = time.perf_counter() - t0
+    size = pairs.inputs.shape[1]
+    row = (f"Sparse field (R = {fitted.radius}, 1 pixel; offsets not counted)", fitted.n_params, None,
+           f"{fit_s:.2f}", f"{size}x{size}")
+    return {"res": res, "default": name, "fitted": fitted, "table1_row": row,
+            "mean_input": pairs.inputs.mean(axis=0), "name": pairs.name, "n": len(pairs)}
+
+
+def sparse_check(result, model, rr="Pixel-RR"):
+    """Does ``model`` meet :data:`SPARSE_TARGET` in an :class:`EvaluationResult` (with a Pixel-RR row ``rr``)?
+
+    Transfer over the face >= 0.46, face SSIM >= the identity map's, speckle
+    <= 1.1 x Pixel-RR's.  Returns the numbers and ``ok`` flags.
+    """
+    r, ident, ref = result.row(model), result.row("identity"), result.row(rr)
+    out = {"transfer": r["transfer"], "ssim": r["ssim_face"], "ssim_identity": ident["ssim_face"],
+           "speckle_vs_rr": r["speckle"] / max(ref["speckle"], 1e-12)}
+    out["transfer_ok"] = out["transfer"] >= SPARSE_TARGET["transfer"]
+    out["ssim_ok"] = out["ssim"] >= out["ssim_identity"]
+    out["speckle_ok"] = out["speckle_vs_rr"] <= SPARSE_TARGET["speckle_vs_rr"]
+    out["ok"] = out["transfer_ok"] and out["ssim_ok"] and out["speckle_ok"]
+    return out
+
+
+def _sparse_markdown(res):
+    lines = ["| model | transfer (face) | transfer (mouth) | SSIM (face) | sharpness / target | speckle vs Pixel-RR | "
+             "fit s | meets the targets |", "|---|" + "---:|" * 6 + "---|"]
+    for r in res.table:
+        if r["model"] == "mean target":
+            continue
+        c = sparse_check(res, r["model"])
+        meets = "" if r["model"] == "identity" else _yes(c["ok"])
+        lines.append(f"| {r['model']} | {r['transfer']:.3f} | {r['transfer_mouth']:.3f} | {r['ssim_face']:.3f} | "
+                     f"{r['sharpness_ratio']:.3f} | {c['speckle_vs_rr']:.3f} | {r['fit_s']:.2f} | {meets} |")
+    return "\n".join(lines)
+
+
+def _sparse_values(sp, seconds, folder, stem):
+    res, name = sp["res"], sp["default"]
+    c = sparse_check(res, name)
+    two = next(r["model"] for r in res.table if "2 pixels" in r["model"])
+    c2 = sparse_check(res, two)
+    alone = sparse_check(res, f"R={max(SPARSE_RADII)}, alone")
+    fig = offset_field(sp["fitted"], background=sp["mean_input"], step=4, cell=3.6)
+    rr = res.row("Pixel-RR")
+    closing = (f"Letting each pixel choose where to look (`{SparseFieldRidge(PAPER_LAM)!r}`) raises the "
+               f"transfer over the face from Pixel-RR's {rr['transfer']:.3f} to {c['transfer']:.3f} at the same "
+               f"2 numbers per pixel, with face SSIM {c['ssim']:.3f} (identity {c['ssim_identity']:.3f}) and "
+               f"speckle {c['speckle_vs_rr']:.2f}x Pixel-RR's — its target (transfer ≥ {SPARSE_TARGET['transfer']}, "
+               f"SSIM ≥ identity, speckle ≤ {SPARSE_TARGET['speckle_vs_rr']}x) is "
+               f"**{'met' if c['ok'] else 'not met'}**; with two chosen pixels ({two}) transfer "
+               f"{c2['transfer']:.3f}, speckle {c2['speckle_vs_rr']:.2f}x: **{'met' if c2['ok'] else 'not met'}**. "
+               f"Choosing alone (R = {max(SPARSE_RADII)}) speckles the hair ({alone['speckle_vs_rr']:.2f}x).")
+    return {"sparse_table": _sparse_markdown(res), "sparse_s": f"{seconds:.0f}",
+            "sparse_png": _savefig(fig, folder / f"{stem}_sparse_field.png", dpi=72),
+            "sparse_lam": f"{PAPER_LAM:g}", "sparse_closing": closing,
+            "sparse_target_transfer": SPARSE_TARGET["transfer"],
+            "sparse_target_speckle": SPARSE_TARGET["speckle_vs_rr"]}

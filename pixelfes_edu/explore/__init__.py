@@ -22,6 +22,7 @@ trigger one.
 :class:`KernelExplorer`           Pixel-KR: σ and λ next to Pixel-RR
 :class:`GalleryExplorer`          trained models on out-of-dataset faces and your own photo
 :class:`ReceptiveFieldExplorer`   masked regression: receptive field r (r = 1 is Pixel-RR)
+:class:`SparseFieldExplorer`      sparse fields: radius, λ, locality, smoothness (R = 0 is Pixel-RR)
 ================================  =========================================================
 
 >>> import numpy as np
@@ -36,7 +37,9 @@ from .gallery import GalleryExplorer, decode_upload, parse_eyes
 from .kernel import KernelExplorer
 from .pixel import PixelInspector
 from .receptive_field import ReceptiveFieldExplorer
+from .sparse_field import SparseFieldExplorer
 from .training import TrainingExplorer
 
 __all__ = ["PixelInspector", "TrainingExplorer", "KernelExplorer", "GalleryExplorer", "ReceptiveFieldExplorer",
-           "Explorer", "pairs_like", "parse_eyes", "decode_upload", "lam_slider", "sigma_slider", "alpha_slider"]
+           "SparseFieldExplorer", "Explorer", "pairs_like", "parse_eyes", "decode_upload", "lam_slider",
+           "sigma_slider", "alpha_slider"]

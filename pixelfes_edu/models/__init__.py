@@ -1,8 +1,9 @@
-"""The numpy core: Pixel-RR, Pixel-KR, masked regression and global ridge.
+"""The numpy core: Pixel-RR, Pixel-KR, masked regression, global ridge and sparse fields.
 
 One module per model family, so each sits beside its equations:
 ``pixel_ridge.py`` (Eqs. 3-6), ``kernel_ridge.py`` (Eqs. 7-16),
-``masked_ridge.py`` (MR), ``global_ridge.py`` (Eqs. 1-2); ``base.py`` holds
+``masked_ridge.py`` (MR), ``global_ridge.py`` (Eqs. 1-2), ``sparse_field.py``
+(LSRF-style sparse receptive fields, Eq. 6 with shifted sums); ``base.py`` holds
 the shared contract, ``update`` and the ``.npz`` format.
 
 Every model maps a batch of neutral faces ``X`` to expressive faces ``T``,
@@ -17,9 +18,10 @@ model                 output pixel p sees                                  equat
 ``PixelKernelRidge``  the one input pixel at p, through a Gaussian kernel  7-16
 ``MaskedRidge``       the r x r input patch centred on p                   MR [Khan]
 ``GlobalRidge``       every input pixel                                    1-2
+``SparseFieldRidge``  n_pixels input pixels it chooses near p             LSRF [Akram]
 ====================  ===================================================  =========
 
-All four share one contract (scikit-learn style): hyper-parameters in
+All of them share one contract (scikit-learn style): hyper-parameters in
 ``__init__``, ``fit(X, T)`` returns self, learned arrays end in ``_``,
 ``predict(X)`` returns the shape of its input, ``update(lam=...)`` re-solves a
 fitted model for new hyper-parameters from stored statistics (no pass over the
@@ -33,9 +35,10 @@ from .global_ridge import GlobalRidge
 from .kernel_ridge import MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel
 from .masked_ridge import MaskedRidge
 from .pixel_ridge import PixelRidge, solve_eq6
+from .sparse_field import SparseFieldRidge
 
 __all__ = [
     "PixelRidge", "PixelKernelRidge", "MaskedRidge", "GlobalRidge", "PixelLUT", "load_model",
     "PixelModel", "NotFittedError", "FORMAT_VERSION", "MODEL_KINDS", "MIN_SIGMA", "MercerBasis",
-    "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA",
+    "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA", "SparseFieldRidge",
 ]

@@ -128,3 +128,23 @@ def test_top_level_export():
     import pixelfes_edu as pfe
 
     assert pfe.apply_intensity is metrics.apply_intensity
+
+
+def test_speckle_sees_only_fine_detail_outside_the_face():
+    from scipy import ndimage
+
+    from pixelfes_edu.faces.geometry import region_mask
+
+    rng = np.random.default_rng(0)
+    x = 0.5 + ndimage.gaussian_filter(rng.standard_normal((3, 64, 64, 3)), (0, 2, 2, 0))  # smooth photos
+    face = region_mask("face", x.shape)
+    assert np.allclose(metrics.speckle(x, x), 1.0)
+    assert np.allclose(metrics.speckle(x, 0.5 + 0.5 * (x - 0.5)), 0.25)  # half the contrast, a quarter of the energy
+    y = x.copy()
+    y[:, ndimage.binary_erosion(face)] = 0.5  # what happens inside the face does not count (the Laplacian
+    # of a pixel just outside reads its neighbours: keep the face's border row)
+    assert np.allclose(metrics.speckle(x, y), 1.0)
+    y = x.copy()
+    y[:, ~face] = x[:, ~face][:, rng.permutation((~face).sum())]  # scattered pixels outside: more fine detail
+    assert (metrics.speckle(x, y) > 1.2).all()
+    assert "speckle" in metrics.image_metrics(x, y, x)

@@ -56,3 +56,29 @@ def test_target_check_flags_follow_the_numbers():
     with pytest.raises(ValueError, match="where"):
         target_check(res, "RR", "MR", "mouth")
     assert np.isfinite(res.row("RR")["transfer"])
+
+
+def test_report_has_the_sparse_field_table(report):
+    path, _ = report
+    text = path.read_text()
+    assert "### Where should a pixel look?" in text and "_sparse_field.png" in text
+    section = text[text.index("### Where should a pixel look?"):text.index("## 2.")]
+    rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in section.splitlines()
+            if line.startswith("| R=") or line.startswith("| Pixel-RR |")}
+    assert rows["R=0, alone"][:6] == rows["Pixel-RR"][:6]  # radius 0 is Pixel-RR: same numbers, speckle 1.000
+    assert {"R=4, alone", "R=4, locality", "R=4, both", "R=4, neighbours (default)"} <= set(rows)
+    assert "| Sparse field (R = 4, 1 pixel; offsets not counted) | 0.2048 |" in text  # Table I: 2 per pixel
+
+
+def test_sparse_check_flags_follow_the_numbers():
+    from pixelfes_edu.evaluation.report import SPARSE_TARGET, sparse_check
+
+    pairs = pfe.load_pairs("synthetic", n=12, size=24, seed=0)
+    res = evaluate({"Pixel-RR": pfe.PixelRidge(0.4), "S": pfe.SparseFieldRidge(0.4, radius=2)}, pairs, folds=3,
+                   progress=False)
+    c = sparse_check(res, "S")
+    assert c["speckle_vs_rr"] == pytest.approx(res.row("S")["speckle"] / res.row("Pixel-RR")["speckle"])
+    assert c["transfer_ok"] == (c["transfer"] >= SPARSE_TARGET["transfer"])
+    assert c["speckle_ok"] == (c["speckle_vs_rr"] <= SPARSE_TARGET["speckle_vs_rr"])
+    assert c["ok"] == (c["transfer_ok"] and c["ssim_ok"] and c["speckle_ok"])
+    assert sparse_check(res, "Pixel-RR")["speckle_vs_rr"] == 1.0
