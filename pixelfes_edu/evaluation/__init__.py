@@ -9,6 +9,7 @@ module                                             what
 :mod:`~pixelfes_edu.evaluation.loo`                exact leave-one-out curves for λ and σ
 :mod:`~pixelfes_edu.evaluation.report`             the London report (``pixelfes-edu report``)
 :mod:`~pixelfes_edu.evaluation.expression`         an independent expression classifier (Table III)
+:mod:`~pixelfes_edu.evaluation.paper`              the paper beside the package: notebook 07's scorecard
 =================================================  ==============================================
 
 >>> import pixelfes_edu as pfe
@@ -17,13 +18,13 @@ module                                             what
 >>> [r["model"] for r in res.table]
 ['Pixel-RR', 'identity', 'mean target']
 """
-from . import expression, metrics
+from . import expression, metrics, paper
 from .crossval import COLUMNS, EvaluationResult, evaluate, person_folds, score_predictions
 from .loo import ValidationCurves, loo_pixel_kernel_ridge, loo_pixel_ridge, validation_curves
 from .metrics import apply_intensity
 from .normalised import Normalised
 
-__all__ = ["metrics", "expression", "evaluate", "score_predictions", "EvaluationResult", "person_folds", "COLUMNS",
-           "Normalised",
+__all__ = ["metrics", "expression", "paper", "evaluate", "score_predictions", "EvaluationResult", "person_folds",
+           "COLUMNS", "Normalised",
            "loo_pixel_ridge", "loo_pixel_kernel_ridge", "validation_curves", "ValidationCurves",
            "apply_intensity"]
