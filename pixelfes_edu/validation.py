@@ -56,8 +56,13 @@ def check_allocation(nbytes, what, hint=""):
     """
     limit = max_bytes()
     if nbytes > limit:
-        raise ResourceLimitError(f"{what} needs about {nbytes / 2**30:.1f} GiB, more than the limit of "
-                          f"{limit / 2**30:.1f} GiB (PIXELFES_EDU_MAX_BYTES)" + (f"; {hint}" if hint else ""))
+        raise ResourceLimitError(f"{what} needs about {_bytes(nbytes)}, more than the limit of {_bytes(limit)} "
+                                 "(PIXELFES_EDU_MAX_BYTES)" + (f"; {hint}" if hint else ""))
+
+
+def _bytes(n):
+    """``n`` bytes in GiB, or MiB below 1 GiB."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def check_positive(name, value):

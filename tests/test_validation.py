@@ -79,7 +79,7 @@ def test_check_points_and_size():
 def test_check_allocation_refuses_before_allocating(monkeypatch):
     monkeypatch.setenv("PIXELFES_EDU_MAX_BYTES", "1000")
     V.check_allocation(999, "x")
-    with pytest.raises(V.ResourceLimitError, match="needs about .* GiB, more than the limit") as err:
+    with pytest.raises(V.ResourceLimitError, match="needs about 0.0 MiB, more than the limit of 0.0 MiB") as err:
         V.check_allocation(2000, "x", "use fewer")
     assert isinstance(err.value, ValueError) and isinstance(err.value, MemoryError)
 
