@@ -67,11 +67,13 @@ def _bytes(n):
 
 def check_positive(name, value):
     """``value`` as a float if it is a finite real number > 0 (not a bool, not complex)."""
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-          and np.isfinite(value) and value > 0)
-    if not ok:
+    try:  # a real number that is not a bool, and small enough to be a float
+        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else None
+    except (OverflowError, ValueError, TypeError):
+        number = None
+    if number is None or not (np.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a finite real number > 0, got {value!r}")
-    return float(value)
+    return number
 
 
 def check_int(name, value, low=0, high=None):

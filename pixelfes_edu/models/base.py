@@ -44,8 +44,29 @@ class NotFittedError(ValueError):
     """Raised when ``predict``/``update``/``save`` is called before ``fit``."""
 
 
+def _transactional(fit):
+    """``fit`` that leaves the model as it was when it fails (refused images, a resource limit, Ctrl-C):
+    never half-fitted, with a new ``input_shape_`` and old arrays."""
+    def transactional_fit(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(transactional_fit, attr, getattr(fit, attr))
+    transactional_fit.__wrapped__ = fit
+    return transactional_fit
+
+
 class PixelModel:
     """Shared plumbing of the models: shapes, prediction-input checks, update, save.
+
+    ``fit`` and ``update`` are transactional: when they fail, the model is
+    exactly as it was before the call.
 
     ``_hyper`` names the hyper-parameters: they are the ``__init__``
     arguments, validated there, saved with the model and accepted by
@@ -57,6 +78,8 @@ class PixelModel:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         MODEL_KINDS[cls.__name__] = cls
+        if "fit" in cls.__dict__:
+            cls.fit = _transactional(cls.__dict__["fit"])
 
     def _set_shape(self, X):
         self.input_shape_ = X.shape[1:]  # (H, W) or (H, W, C)
