@@ -231,6 +231,22 @@ def check_points(points, name, n=None, within=None):
     return pts
 
 
+def as_float_array(a, name):
+    """``a`` as a float64 array of any shape, if it holds real numbers (no text, complex or ragged rows).
+
+    >>> as_float_array([1, 2], "alpha")
+    array([1., 2.])
+    >>> as_float_array(1j, "alpha")
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha must hold real numbers, got dtype complex128
+    """
+    arr = _numeric_array(a, name)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
 def check_choice(name, value, choices):
     """``value`` if it is one of ``choices``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in choices:
@@ -245,7 +261,7 @@ def _numeric_array(a, name):
     except ValueError:
         raise ValueError(f"{name} is a ragged list (its rows differ in length): pass a rectangular "
                          "array") from None
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biufc":
         raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}")
     return arr
 

@@ -80,7 +80,7 @@ def load_npz(path):
     (a ``ValueError``) naming the file and the problem when it is damaged.
     """
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # our handle: closed on any error
             arrays = {k: z[k] for k in z.files}
     except FileNotFoundError:
         raise

@@ -278,16 +278,26 @@ def _load(path):
 def _read_npz(path):
     """``{name: array}`` of an ``.npz`` file; its declared sizes are checked before anything is read."""
     try:
-        f = np.load(path, allow_pickle=False)
+        fh = open(path, "rb")
     except FileNotFoundError:
         raise _FileProblem("the file does not exist") from None
     except IsADirectoryError:
         raise _FileProblem("it is a folder, not a file") from None
-    except Exception as e:  # not a zip, empty, truncated, would need unpickling ...
-        why = "numpy would have to unpickle it" if "pickle" in str(e) else f"{type(e).__name__}: {e}"
-        raise _FileProblem(f"it is not a pixelfes_edu model file: not a complete .npz ({why})") from None
-    if not isinstance(f, np.lib.npyio.NpzFile):
-        raise _FileProblem("it is not a pixelfes_edu model file: a single .npy array, not an .npz written by save()")
+    except OSError as e:
+        raise _FileProblem(f"it cannot be read ({e})") from None
+    with fh:
+        try:
+            f = np.load(fh, allow_pickle=False)
+        except Exception as e:  # not a zip, empty, truncated, would need unpickling ...
+            why = "numpy would have to unpickle it" if "pickle" in str(e) else f"{type(e).__name__}: {e}"
+            raise _FileProblem(f"it is not a pixelfes_edu model file: not a complete .npz ({why})") from None
+        if not isinstance(f, np.lib.npyio.NpzFile):
+            raise _FileProblem("it is not a pixelfes_edu model file: a single .npy array, not an .npz written by "
+                               "save()")
+        return _read_members(f)
+
+
+def _read_members(f):
     with f:
         try:
             nbytes = sum(_declared_bytes(f.zip, name) for name in f.zip.namelist())
