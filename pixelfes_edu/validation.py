@@ -12,6 +12,7 @@ function                   accepts
 :func:`check_photo`        one photo of any usual dtype, returned as RGB
 :func:`check_points`       ``(K, 2)`` pixel positions ``[x, y]``
 :func:`check_positive`     a finite real number > 0 (λ, σ, ...)
+:func:`check_lam`          a ridge penalty λ >= :data:`MIN_LAM`
 :func:`check_int`          an integer >= a lower bound (n, seed, size, ...)
 :func:`check_size`         the side of a square crop
 :func:`check_allocation`   a memory estimate, before a large allocation
@@ -35,6 +36,10 @@ import numpy as np
 RANGE_TOLERANCE = 0.05
 #: Largest side of a square crop (a 4096 x 4096 x 3 float64 crop is 400 MB).
 MAX_SIZE = 4096
+#: Smallest ridge penalty λ.  Below it the normal equations of a saturated pixel (every training
+#: value 1.0) are singular to rounding: Eq. 6 in closed form loses digits (error 2e-4 at λ = 1e-10,
+#: N = 400) and turns NaN below about 1e-15; MR's and Pixel-KR's solvers call it singular.
+MIN_LAM = 1e-6
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -74,6 +79,21 @@ def check_positive(name, value):
     if number is None or not (np.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a finite real number > 0, got {value!r}")
     return number
+
+
+def check_lam(value, name="lam"):
+    """A ridge penalty: :func:`check_positive` and at least :data:`MIN_LAM`.
+
+    >>> check_lam(1e-9)
+    Traceback (most recent call last):
+    ...
+    ValueError: lam must be >= 1e-06 (smaller penalties are zero to rounding: the solution is not defined for pixels that never change), got 1e-09
+    """
+    lam = check_positive(name, value)
+    if lam < MIN_LAM:
+        raise ValueError(f"{name} must be >= {MIN_LAM:g} (smaller penalties are zero to rounding: the solution is "
+                         f"not defined for pixels that never change), got {value!r}")
+    return lam
 
 
 def check_int(name, value, low=0, high=None):

@@ -143,3 +143,10 @@ def test_stale_temporaries_of_dead_writers_are_removed_and_live_ones_kept(tmp_pa
         p.write_text("partial")
     V.atomic_write(tmp_path / "a.txt", lambda tmp: open(tmp, "w").write("x"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.txt", live.name, other.name])
+
+
+def test_check_lam_has_a_floor_where_rounding_would_decide():
+    assert V.check_lam(V.MIN_LAM) == V.MIN_LAM and V.check_lam(0.4) == 0.4
+    for bad in (1e-9, 1e-300, 0.0, True, 1 + 0j):
+        with pytest.raises(ValueError, match="lam must be"):
+            V.check_lam(bad)
