@@ -20,8 +20,8 @@ from pathlib import Path
 from ..validation import atomic_write
 from .manifest import load_manifest
 
-__all__ = ["data_dir", "cache_dir", "writable_cache", "fetch", "verify", "manifest_source", "refetch_hint",
-           "atomic_write", "ChecksumError", "DataUnavailableError"]
+__all__ = ["data_dir", "cache_dir", "writable_cache", "fetch", "verify", "file_stamp", "manifest_source",
+           "refetch_hint", "atomic_write", "ChecksumError", "DataUnavailableError"]
 
 
 class ChecksumError(ValueError):
@@ -104,9 +104,16 @@ def _write_records(records):
     atomic_write(_record_file(), lambda tmp: Path(tmp).write_text(json.dumps(records)))
 
 
-def _stamp(st):
-    """What changes when a file's bytes change: size and mtime, and the inode change time, which
-    editing sets even when the size and mtime are put back (``touch -r``, ``os.utime``)."""
+def file_stamp(path):
+    """What changes when a file's bytes change: size and mtime, and the inode and its change time,
+    which an edit sets even when the size and mtime are put back (``touch -r``, ``os.utime``).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"; _ = p.write_text("x")
+    >>> file_stamp(p)[0]
+    1
+    """
+    st = Path(path).stat()
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
@@ -116,7 +123,7 @@ def refetch_hint(name, path):
 
 def _check_hash(name, path, expected, records, rehash=False):
     """True if ``path`` matches ``expected`` and was hashed; hashes only when its stamp changed (or ``rehash``)."""
-    key, stamp = str(path.resolve()), _stamp(path.stat())
+    key, stamp = str(path.resolve()), file_stamp(path)
     if not rehash and records.get(key) == {"stamp": stamp, "sha256": expected}:
         return False  # known good, records unchanged
     actual = _sha256(path)
