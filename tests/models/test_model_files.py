@@ -106,7 +106,7 @@ def test_a_process_killed_while_saving_leaves_the_previous_file_loadable(tmp_pat
 
 def test_readers_never_see_a_partial_file_while_it_is_saved_again(tmp_path):
     path = tmp_path / "m.npz"
-    X = np.random.default_rng(1).random((60, 32, 32, 3))
+    X = np.random.default_rng(1).random((40, 32, 32, 3))
     models = [pfe.GlobalRidge(lam).fit(X, X[::-1]) for lam in (0.1, 1.0)]
     models[0].save(path)
     stop, errors, loads = threading.Event(), [], [0]
@@ -122,7 +122,7 @@ def test_readers_never_see_a_partial_file_while_it_is_saved_again(tmp_path):
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        for i in range(12):
+        for i in range(8):
             models[i % 2].save(path)
     finally:
         stop.set()
