@@ -21,9 +21,10 @@ FORMAT_VERSION = 1
 
 #: The learned arrays of each kind's file, one layout per solver: name -> shape as a string of
 #: dimensions: ``I`` the image shape ``(H, W[, C])``, ``H``, ``W``, ``K`` channels (1 for grey),
-#: ``D = H*W*K``, ``P = H*W``, ``Q = field**2 + 1``, and ``N`` (training pairs) and ``R`` (rank
-#: of the kernel basis), which must agree across the arrays of one file.  Kinds not listed here
-#: get the checks every file gets (finite values, a working prediction).
+#: ``D = H*W*K``, ``P = H*W``, ``Q = field**2 + 1``, ``M = n_pixels``, a digit for itself, and
+#: ``N`` (training pairs) and ``R`` (rank of the kernel basis), which must agree across the
+#: arrays of one file.  Kinds not listed here get the checks every file gets (finite values, a
+#: working prediction).
 FILE_LAYOUTS = {
     "PixelRidge": [dict(weight="I", bias="I", stats_n="", stats_sx="I", stats_st="I", stats_sxx="I", stats_sxt="I")],
     "PixelKernelRidge": [dict(X="ND", T="ND", primal="DR"), dict(X="ND", T="ND", coef="ND")],
@@ -349,6 +350,8 @@ def _check_state(kind, state, input_shape, params):
     known = {"H": H, "W": W, "K": K, "D": H * W * K, "P": H * W}
     if "field" in params:
         known["Q"] = params["field"] ** 2 + 1
+    if "n_pixels" in params:
+        known["M"] = params["n_pixels"]
     fits = [layout for layout in layouts if set(layout) == set(state)]
     if not fits:
         want = " or ".join(", ".join(sorted(layout)) for layout in layouts)
@@ -359,6 +362,8 @@ def _check_state(kind, state, input_shape, params):
         for d in dims:
             if d == "I":
                 want += list(input_shape)
+            elif d.isdigit():
+                want.append(int(d))
             elif d in known:
                 want.append(known[d])
             else:
