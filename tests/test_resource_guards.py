@@ -62,3 +62,12 @@ def test_lambda_that_is_not_a_real_number_is_refused(lam):
 def test_ragged_lists_get_a_message_that_says_so():
     with pytest.raises(ValueError, match="X is a ragged list"):
         pfe.PixelRidge().fit([[[0.0, 1.0]], [[0.0]]], [[[0.0, 1.0]], [[0.0]]])
+
+
+def test_eyes_outside_the_photo_are_refused_not_cropped_to_background():
+    img = np.full((64, 64, 3), 200, np.uint8)
+    with pytest.raises(ValueError, match=r"eyes \[2000.0, 3000.0\], \[2044.0, 3000.0\] lie outside the 64x64 image"):
+        pfe.align_face(img, eyes=[[2000, 3000], [2044, 3000]], size=32)
+    with pytest.raises(ValueError, match="mouth .* lie outside"):
+        pfe.align_face(img, eyes=[[20, 30], [44, 30]], mouth=[32, 90], size=32)
+    assert pfe.align_face(img, eyes=[[20, 30], [44, 30]], mouth=[32, 50], size=32).shape == (32, 32, 3)
