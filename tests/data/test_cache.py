@@ -175,3 +175,67 @@ def test_an_in_place_edit_that_keeps_size_and_mtime_is_caught_before_preparing(c
     with pytest.raises(store.ChecksumError, match="004_03.tem"):
         data.load_pairs("london", **KW)
     assert list(store.cache_dir().glob("london_*.npz")) == []  # nothing prepared from the edited file
+
+
+def test_a_rebuilt_cache_hashes_its_files_even_where_stamps_miss_edits(copy_real, data_root, aligned, monkeypatch):
+    """Filesystems whose stamps do not see an in-place edit (no ctime): the rebuild re-hashes."""
+    from pixelfes_edu.store import files
+
+    monkeypatch.setattr(files, "file_stamp", lambda p: [os.stat(p).st_size, os.stat(p).st_mtime_ns])
+    copy_real(LONDON)
+    data.load_pairs("london", **KW)
+    tem = data_root / LONDON[1]
+    st, text = os.stat(tem), tem.read_bytes()
+    tem.write_bytes(text[:-3] + (b"0" if text[-3:-2] != b"0" else b"1") + text[-2:])
+    os.utime(tem, ns=(st.st_atime_ns, st.st_mtime_ns))
+    data.load_pairs("london", **KW)  # the cache is still good: the edit does not matter yet
+    for p in store.cache_dir().glob("london_*.npz"):
+        p.unlink()
+    with pytest.raises(store.ChecksumError, match="004_03.tem"):
+        data.load_pairs("london", **KW)
+
+
+def test_a_damaged_gallery_cache_is_prepared_again_with_a_warning(copy_real, data_root, monkeypatch):
+    from skimage.transform import resize
+
+    from pixelfes_edu.data import gallery
+
+    calls = []
+
+    def stand_in(image, pts, size=128):
+        calls.append(1)
+        return resize(np.asarray(image, float) / 255, (size, size, 3), order=0, anti_aliasing=False)
+
+    monkeypatch.setattr(gallery, "align_with_landmarks", stand_in)
+    copy_real(["gallery/zoom/45cm.jpg", "gallery/zoom/45cm.tem"])
+    first = data.load_gallery(size=16)
+    (path,) = store.cache_dir().glob("gallery_16px_*.npz")
+    cache.save_npz(path, zoom_45cm=np.full((16, 16, 3), 255.0))  # a valid file with a hash, but x255
+    with pytest.warns(UserWarning, match="is damaged and is prepared again: zoom_45cm has values"):
+        again = data.load_gallery(size=16)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(again["zoom_45cm"], first["zoom_45cm"])
+
+
+def test_a_manual_photo_edited_in_place_is_prepared_again(tmp_path, aligned):
+    from PIL import Image
+
+    def png(level):
+        buf = __import__("io").BytesIO()
+        Image.fromarray(np.full((48, 40, 3), level, np.uint8)).save(buf, format="PNG")
+        return buf.getvalue()
+
+    root = tmp_path / "CFEE_Database_230"
+    files = {"A/Images1/01_001.jpg": 90, "A/Images1/02_001.jpg": 120}
+    for rel, level in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(png(level))
+    kw = dict(root=tmp_path, expression="happy", size=8, workers=1, progress=False)
+    assert round(data.load_pairs("cfee", **kw).targets.mean() * 255) == 120
+    target = root / "A/Images1/02_001.jpg"
+    st, edited = os.stat(target), png(121)
+    assert len(edited) == st.st_size
+    target.write_bytes(edited)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert round(data.load_pairs("cfee", **kw).targets.mean() * 255) == 121
+    assert len(aligned) == 2
