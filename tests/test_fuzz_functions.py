@@ -69,9 +69,8 @@ METRICS = {
 }
 
 
-#: Exceptions a metric still raises where a ValueError is due (apply_intensity on complex input: it
-#: should read its arrays with ``validation.as_float_array``).  Remove an entry when it is fixed.
-PENDING = {"apply_intensity": TypeError}
+#: Exceptions a metric still raises where a ValueError is due.  Remove an entry when it is fixed.
+PENDING = {}
 
 
 @given(st.data())
