@@ -48,7 +48,7 @@ def test_photos_of_ambiguous_dtype_are_refused_not_blackened(image):
 
 
 def test_unknown_keywords_are_refused_for_auto_too():
-    with pytest.raises(TypeError, match="load_pairs\\('auto'\\) got unexpected keyword\\(s\\) foo"):
+    with pytest.raises(TypeError, match="load_pairs\\(.auto.\\) got unexpected keyword\\(s\\) foo; it accepts size, n, seed, progress, expression, warp, strict, workers, download$"):
         pfe.load_pairs("auto", size=32, n=4, foo=1)
 
 
@@ -71,3 +71,9 @@ def test_eyes_outside_the_photo_are_refused_not_cropped_to_background():
     with pytest.raises(ValueError, match="mouth .* lie outside"):
         pfe.align_face(img, eyes=[[20, 30], [44, 30]], mouth=[32, 90], size=32)
     assert pfe.align_face(img, eyes=[[20, 30], [44, 30]], mouth=[32, 50], size=32).shape == (32, 32, 3)
+
+
+def test_apply_intensity_refuses_what_is_not_real_numbers():
+    for bad in (1j, "0.5", [[0.0, 1.0], [0.5]]):
+        with pytest.raises(ValueError, match="must (hold real numbers|be a numeric array)|ragged"):
+            pfe.apply_intensity(np.zeros(2), bad)
