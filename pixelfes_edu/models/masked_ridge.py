@@ -51,16 +51,13 @@ def masked_sums(x, t, field, pool=None):
     h = field // 2
     Hp, Wp = H + 2 * h, W + 2 * h
     L, M = Hp * Wp, 2 * h * (Wp + 1)  # positions of the padded grid; the largest shift
-    P = np.zeros((N, L + 2 * M))  # x zero-padded by h, flattened, with M more zeros at both ends
-    P[:, M:M + L].reshape(N, Hp, Wp)[:, h:h + H, h:h + W] = x
-    Tp = np.zeros((N, L))
-    Tp.reshape(N, Hp, Wp)[:, h:h + H, h:h + W] = t
+    P = _padded(x, h, M)  # (N, M + L + M): x zero-padded by h, flattened, M more zeros at both ends
+    Tp = _padded(t, h, 0)
     offsets = patch_offsets(field)
     diffs = [(i, j) for i in range(2 * h + 1) for j in range(-2 * h, 2 * h + 1) if i > 0 or j >= 0]
     S, R = np.empty((len(diffs), L)), np.empty((len(offsets), L))
 
-    def products(k0):  # S_d and R_a at the positions k0 ... k0 + BLOCK
-        k = slice(k0, min(k0 + BLOCK, L))
+    def products(k):  # S_d and R_a at the positions k (a slice)
         here = P[:, M + k.start:M + k.stop]
         for i, (di, dj) in enumerate(diffs):
             s = M + di * Wp + dj
@@ -69,7 +66,9 @@ def masked_sums(x, t, field, pool=None):
             s = M + ai * Wp + aj
             np.einsum("nk,nk->k", P[:, s + k.start:s + k.stop], Tp[:, k], out=R[i, k])
 
-    list((pool.map if pool else map)(products, range(0, L, BLOCK)))
+    n_blocks = max(-(-L // BLOCK), (os.cpu_count() or 1) if pool else 1)  # equal blocks, at least one per thread
+    edges = np.linspace(0, L, n_blocks + 1).astype(int)
+    list((pool.map if pool else map)(products, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
     S, R = S.reshape(-1, Hp, Wp), R.reshape(-1, Hp, Wp)
     sx = P[:, M:M + L].sum(0).reshape(Hp, Wp)
 
@@ -89,6 +88,17 @@ def masked_sums(x, t, field, pool=None):
     gram[-1, -1] = N
     rhs[-1] = t.sum(0)
     return gram, rhs
+
+
+def _padded(x, h, margin):
+    """``(N, margin + (H+2h)(W+2h) + margin)``: each image zero-padded by ``h``, flattened, between zero margins."""
+    N, H, W = x.shape
+    P = np.empty((N, (H + 2 * h) * (W + 2 * h) + 2 * margin))  # zeroed where x does not go (cheaper than np.zeros)
+    P[:, :margin] = P[:, P.shape[1] - margin:] = 0
+    grid = P[:, margin:P.shape[1] - margin].reshape(N, H + 2 * h, W + 2 * h)
+    grid[:, :h] = grid[:, H + h:] = grid[:, :, :h] = grid[:, :, W + h:] = 0
+    grid[:, h:h + H, h:h + W] = x
+    return P
 
 
 class MaskedRidge(Streaming, PixelModel):
@@ -193,7 +203,14 @@ class MaskedRidge(Streaming, PixelModel):
     def _solve(self):
         C, q, _, H, W = self._gram.shape
         ridge = self.lam * np.eye(q)[:, :, None, None]
-        sol = np.stack([solve_spd(self._gram[c] + ridge, self._rhs[c]) for c in range(C)])  # (C, q, H, W)
+        sol = np.empty_like(self._rhs)  # (C, q, H, W)
+
+        def solve(part):  # one channel's rows i0:i1
+            c, rows = part
+            sol[c, :, rows] = solve_spd(self._gram[c, :, :, rows] + ridge, self._rhs[c, :, rows])
+
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # numpy releases the GIL
+            list(pool.map(solve, [(c, rows) for c in range(C) for rows in (slice(0, H // 2), slice(H // 2, H))]))
         weight = np.moveaxis(sol[:, :-1], (0, 1), (2, 3)).reshape(H, W, C, self.field, self.field)
         bias = np.moveaxis(sol[:, -1], 0, -1)
         grey = len(self.input_shape_) == 2
