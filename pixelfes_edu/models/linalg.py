@@ -2,7 +2,7 @@
 import numpy as np
 
 
-def solve_spd(A, b):
+def solve_spd(A, b, overwrite=False):
     """Solve ``A x = b`` for a batch of small symmetric positive definite systems.
 
     ``A`` is ``(q, q, ...)`` and ``b`` ``(q, ...)``: the batch axes come last, so
@@ -10,7 +10,8 @@ def solve_spd(A, b):
     and of the two triangular solves is one vectorised operation over the
     whole batch, about ``q^2 / 2`` numpy calls in all whatever the number of
     pixels.  (``np.linalg.solve`` on ``(pixels, q, q)`` makes one LAPACK call
-    per pixel instead.)  Only the lower triangle of ``A`` is read.
+    per pixel instead.)  Only the lower triangle of ``A`` is read; with
+    ``overwrite=True`` (float64 ``A``) it is factorised in place, saving a copy.
 
     Examples
     --------
@@ -23,7 +24,7 @@ def solve_spd(A, b):
     True
     """
     q = A.shape[0]
-    L = np.array(A, dtype=np.float64)
+    L = A if overwrite and A.dtype == np.float64 else np.array(A, dtype=np.float64)
     for j in range(q):  # column j of L from the columns to its left
         if j:
             L[j:, j] -= np.einsum("ik...,k...->i...", L[j:, :j], L[j, :j])

@@ -5,8 +5,8 @@ from ..validation import check_pair, check_positive, check_values
 from .base import PixelModel
 from .streaming import Streaming
 
-#: Eq. 6's sums run over blocks of this many images x pixel-channels (their float64 copies stay in cache).
-BLOCK_IMAGES, BLOCK_PIXELS = 32, 4096
+#: Eq. 6's sums run over blocks of this many images (a block stays in cache while it is checked and summed).
+BLOCK_IMAGES = 8
 
 
 def solve_eq6(stats, lam):
@@ -85,19 +85,16 @@ class PixelRidge(Streaming, PixelModel):
         self._start_stream(X)
         sums = [self.stats_[k].reshape(-1) for k in ("sx", "st", "sxx", "sxt")]  # views: += writes stats_
         Xf, Tf = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (N, D) views: pixels x channels
-        for i in range(0, len(X), BLOCK_IMAGES):
+        for i in range(0, len(X), BLOCK_IMAGES):  # a few images at a time stay in cache: one trip through memory
             try:
-                xs, ts = check_values(Xf[i:i + BLOCK_IMAGES], "X"), check_values(Tf[i:i + BLOCK_IMAGES], "T")
+                x, t = check_values(Xf[i:i + BLOCK_IMAGES], "X"), check_values(Tf[i:i + BLOCK_IMAGES], "T")
             except ValueError:  # re-check whole arrays so the message gives the (n, h, w, c) index
                 check_pair(X, T)
                 raise
-            for j in range(0, Xf.shape[1], BLOCK_PIXELS):
-                p = slice(j, j + BLOCK_PIXELS)
-                x, t = np.asarray(xs[:, p], dtype=np.float64), np.asarray(ts[:, p], dtype=np.float64)
-                sums[0][p] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
-                sums[1][p] += t.sum(0)
-                sums[2][p] += np.einsum("nd,nd->d", x, x)
-                sums[3][p] += np.einsum("nd,nd->d", x, t)
+            sums[0] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
+            sums[1] += t.sum(0)
+            sums[2] += np.einsum("nd,nd->d", x, x)
+            sums[3] += np.einsum("nd,nd->d", x, t)
         self.stats_["n"] += float(len(X))
         return self._solve()
 
