@@ -73,9 +73,12 @@ def run_parallel(func, jobs, workers=2, progress=True, desc=None):
     results = []
     with tqdm(total=len(jobs), desc=desc, unit="pair", disable=not progress) as bar:
         if workers == 1:
-            for job in jobs:
-                results.append(func(job))
-                bar.update()
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"):  # as in the workers: see below
+                for job in jobs:
+                    results.append(func(job))
+                    bar.update()
             return results
         # one BLAS thread per worker: with the default (one per core) the workers' BLAS
         # threads busy-wait against each other (seen here: 2 workers 150 s, 1 worker 10 s)
