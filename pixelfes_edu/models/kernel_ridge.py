@@ -1,6 +1,7 @@
 """Pixel-KR: pixel-based kernel ridge regression (Akram & Khan, Eqs. 7-16)."""
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 import numpy as np
 
@@ -13,6 +14,8 @@ from .streaming import Streaming
 _BYTES_PER_BATCH = 8 * 2**20
 #: The λ solve takes bigger batches: each step of the batched Cholesky is one numpy call for all of them.
 _BYTES_PER_SOLVE = 32 * 2**20
+#: Saved with a model's primal coefficients: the feature basis they are coefficients of.
+_BASIS = "chebyshev-eigen"
 #: Smallest σ: the finite basis reproduces the kernel to 1e-12 from here up (tested), and its rank
 #: (about 4/σ) stays small enough to fit 128x128x3 faces in seconds.
 MIN_SIGMA = 0.05
@@ -79,6 +82,49 @@ class MercerBasis:
         """
         return self.B
 
+    @cached_property
+    def gram_map(self):
+        """:func:`moment_map` of this basis, ``(rank * rank, 2D+1)``: ``Phi^T Phi`` of a pixel is ``gram_map @ mu``."""
+        return moment_map(self.B).reshape(2 * self.degree + 1, -1).T
+
+
+def chebyshev_moments(u, t, degree):
+    """Per pixel: ``mu_k = sum_n T_k(u_n)`` (k <= 2 degree) and ``nu_k = sum_n T_k(u_n) t_n`` (k <= degree).
+
+    ``u, t`` are ``(n, P)``: the training values of P pixels mapped onto [-1, 1]
+    (:meth:`MercerBasis.to_unit`) and their targets.  These sums do not depend
+    on σ: with ``phi = B^T psi`` and ``T_l T_m = (T_{l+m} + T_{|l-m|}) / 2``,
+
+        Phi^T Phi = B^T H B,  H[l, m] = (mu_{l+m} + mu_{|l-m|}) / 2,      Phi^T t = B^T nu
+
+    >>> u, t = np.random.default_rng(0).uniform(-1, 1, (2, 5, 3))
+    >>> mu, nu = chebyshev_moments(u, t, 2)
+    >>> bool(np.allclose(mu[3], (4 * u**3 - 3 * u).sum(0))), bool(np.allclose(nu[2], ((2 * u**2 - 1) * t).sum(0)))
+    (True, True)
+    """
+    mu, nu = np.empty((2 * degree + 1,) + u.shape[1:]), np.empty((degree + 1,) + u.shape[1:])
+    prev, cur, u2 = np.ones_like(u), np.array(u, dtype=np.float64), 2 * np.asarray(u, dtype=np.float64)
+    mu[0], nu[0] = len(u), t.sum(0)
+    for k in range(1, 2 * degree + 1):
+        mu[k] = cur.sum(0)
+        if k <= degree:
+            nu[k] = np.einsum("np,np->p", cur, t)
+        np.subtract(u2 * cur, prev, out=prev)  # T_{k+1} = 2 u T_k - T_{k-1}, into the array of T_{k-1}
+        prev, cur = cur, prev
+    return mu, nu
+
+
+def moment_map(B):
+    """``A (2D+1, r, r)`` with ``B^T H B = sum_k mu_k A[k]`` (H as in :func:`chebyshev_moments`)."""
+    D, r = B.shape[0] - 1, B.shape[1]
+    A = np.zeros((2 * D + 1, r, r))
+    for l in range(D + 1):
+        half = 0.5 * B[l][None, :, None] * B[:, None, :]  # (D+1, r, r): B[l] x B[m] / 2 for every m
+        A[l:l + D + 1] += half  # T_{l+m}
+        A[l::-1] += half[:l + 1]  # T_{l-m}, m <= l
+        A[1:D + 1 - l] += half[l + 1:]  # T_{m-l}, m > l
+    return A
+
 
 class PixelKernelRidge(Streaming, PixelModel):
     """Pixel-based kernel ridge regression, Pixel-KR (Eqs. 7-16).
@@ -100,13 +146,14 @@ class PixelKernelRidge(Streaming, PixelModel):
       with a finite basis of rank ``r`` (about 6 for sigma=3, 37 for sigma=0.1),
       shared by all pixels.  By the push-through identity
       ``t (Phi Phi^T + lam I)^-1 Phi = t Phi (Phi^T Phi + lam I)^-1`` the N x N
-      solve of Eq. 14 becomes an r x r one per pixel.  The r x r matrices are
-      kept, so a new λ costs one small solve per pixel and no kernel
-      evaluations (``update(lam=...)``).
-      ``coef_`` still returns the N dual coefficients of Eq. 14.  Each
-      pixel's fitted curve is a smooth function of one variable: ``predict``
-      evaluates it as a Chebyshev series (:meth:`MercerBasis.chebyshev`), equal
-      to the kernel sum to rounding level and several times faster.
+      solve of Eq. 14 becomes an r x r one per pixel.  The features are
+      Chebyshev polynomials (:class:`MercerBasis`), so ``Phi^T Phi`` and
+      ``Phi^T t`` follow from a few σ-independent sums of each pixel's values,
+      its Chebyshev moments (:func:`chebyshev_moments`, kept in ``moments_``):
+      a new σ or λ is one matrix product and one small solve per pixel, no
+      pass over the training values.  ``coef_`` still returns the N dual
+      coefficients of Eq. 14.  ``predict`` evaluates each pixel's fitted curve
+      as its Chebyshev series (Clenshaw), equal to the kernel sum to rounding.
 
     ``"auto"`` (default) uses features unless the basis rank reaches ``N``.
 
@@ -152,14 +199,15 @@ class PixelKernelRidge(Streaming, PixelModel):
         X, T = check_pair(X, T)
         incremental = self._fitted and self.solver_ == "features"
         self._start_stream(X)
-        if incremental:  # the sums so far (rebuilt here after load_model, before the new pairs join)
-            gram, rhs = self.gram_, self.rhs_
+        if incremental:  # the moments so far (rebuilt here after load_model, before the new pairs join)
+            moments = self.moments_
         x, t = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (n, D): column d is one pixel-channel's values
         self.X_, self.T_ = np.concatenate([self.X_, x]), np.concatenate([self.T_, t])
-        if not incremental or self._choose_solver() != "features":
-            self._factorise()
+        if incremental and self._choose_solver() == "features":
+            mu, nu = self._moments(x, t, moments[2])
+            self.moments_ = (moments[0] + mu, moments[1] + nu, moments[2])
         else:
-            self._add_features(x, t, gram, rhs)
+            self._factorise()
         return self._solve()
 
     def _init_stats(self):
@@ -169,13 +217,16 @@ class PixelKernelRidge(Streaming, PixelModel):
     _caches = ("_coef", "_series")
 
     def _merge_stats(self, a, b):
-        if a.sigma != b.sigma:
-            raise ValueError(f"cannot merge Pixel-KR models with different σ ({a.sigma:g}, {b.sigma:g}): "
-                             "update(sigma=...) one of them first")
         self.X_, self.T_ = np.concatenate([a.X_, b.X_]), np.concatenate([a.T_, b.T_])
         if a.solver_ == b.solver_ == "features" and self._choose_solver() == "features":
-            self.basis_, self.solver_ = a.basis_, "features"
-            self.gram_, self.rhs_ = a.gram_ + b.gram_, a.rhs_ + b.rhs_
+            (mu_a, nu_a, degree), (mu_b, nu_b, degree_b) = a.moments_, b.moments_  # σ-independent sums
+            if degree_b != degree:
+                degree = min(degree, degree_b)
+                mu_a, nu_a, mu_b, nu_b = mu_a[:2 * degree + 1], nu_a[:degree + 1], mu_b[:2 * degree + 1], nu_b[:degree + 1]
+            self.moments_ = (mu_a + mu_b, nu_a + nu_b, degree)
+            self.basis_, self.solver_ = MercerBasis(self.sigma), "features"
+            if self.basis_.degree > degree:
+                self._factorise()
         else:
             self._factorise()
 
@@ -185,30 +236,26 @@ class PixelKernelRidge(Streaming, PixelModel):
         return "features" if MercerBasis(self.sigma).rank < len(self.X_) else "direct"
 
     def _factorise(self):
-        """The expensive, λ-independent part: depends on X_, T_ and σ only."""
+        """The part that depends on σ and the training values: the basis, and the moments it needs."""
         self.basis_ = MercerBasis(self.sigma)
         self.solver_ = self._choose_solver()
         if self.solver_ == "features":
-            r, D = self.basis_.rank, self.X_.shape[1]
-            check_allocation(8 * D * (r * r + 2 * r), f"Pixel-KR's per-pixel {r}x{r} systems (σ = {self.sigma:g}, "
-                             f"{D:,} pixel-channels)", "use a larger σ or smaller images")
-            self.gram_ = np.zeros((r, r, D))  # per pixel: Phi^T Phi (pixels last: batched solves)
-            self.rhs_ = np.zeros((r, D))  # per pixel: Phi^T t
-            self._add_features(self.X_, self.T_, self.gram_, self.rhs_)
+            have = self.__dict__.get("moments_")
+            if have is None or have[2] < self.basis_.degree or have[0].shape[1:] != self.X_.shape[1:]:
+                degree = self.basis_.degree
+                self.moments_ = (*self._moments(self.X_, self.T_, degree), degree)
         else:
             self._coef = self._direct_coef()
 
-    def _add_features(self, x, t, gram, rhs):
-        """``gram += Phi^T Phi`` and ``rhs += Phi^T t`` of every pixel for the pairs ``x, t`` ``(n, D)``."""
-        r = self.basis_.rank
+    def _moments(self, x, t, degree):
+        """Chebyshev moments ``(mu (2 degree + 1, D), nu (degree + 1, D))`` of the pairs ``x, t`` ``(n, D)``."""
+        mu, nu = np.empty((2 * degree + 1, x.shape[1])), np.empty((degree + 1, x.shape[1]))
 
-        def accumulate(sl):
-            Phi = self.basis_(x[:, sl].T)  # (B, n, r): features of every training value
-            PhiT = Phi.transpose(0, 2, 1)
-            gram[:, :, sl] += np.moveaxis(PhiT @ Phi, 0, -1)
-            rhs[:, sl] += (PhiT @ t[:, sl].T[:, :, None])[..., 0].T
+        def work(sl):
+            mu[:, sl], nu[:, sl] = chebyshev_moments(self.basis_.to_unit(x[:, sl]), t[:, sl], degree)
 
-        self._each_batch(accumulate, len(x) * (self.basis_.degree + 1 + r) + 2 * r * r)
+        self._each_batch(work, 4 * len(x) + 3 * degree)
+        return mu, nu
 
     def _batches(self, floats_per_pixel, nbytes=_BYTES_PER_BATCH):
         D = self.X_.shape[1]
@@ -233,12 +280,15 @@ class PixelKernelRidge(Streaming, PixelModel):
 
     def _solve(self):
         if self.solver_ == "features":
-            # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through)
-            r = self.basis_.rank
-            self.primal_ = np.empty(self.rhs_.shape[::-1])  # (D, r)
+            # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through),
+            # with Phi^T Phi = sum_k mu_k A[k] and Phi^T t = B^T nu from the moments
+            B, A, (mu, nu, _) = self.basis_.B, self.basis_.gram_map, self.moments_
+            D, r = B.shape[0] - 1, B.shape[1]
             ridge = self.lam * np.eye(r)[:, :, None]
-            for sl in self._batches(r * r, _BYTES_PER_SOLVE):  # batches: no second D x r x r array
-                self.primal_[sl] = solve_spd(self.gram_[:, :, sl] + ridge, self.rhs_[:, sl], overwrite=True).T
+            self.primal_ = np.empty((mu.shape[1], r))
+            for sl in self._batches(2 * r * r, _BYTES_PER_SOLVE):  # pixels at once; no D x r x r array
+                gram = (A @ mu[:2 * D + 1, sl]).reshape(r, r, -1) + ridge
+                self.primal_[sl] = solve_spd(gram, B.T @ nu[:D + 1, sl], overwrite=True).T
             self.__dict__.pop("_coef", None)
             self.__dict__.pop("_series", None)
         return self
@@ -312,7 +362,7 @@ class PixelKernelRidge(Streaming, PixelModel):
     def _state(self):
         state = {"X": self.X_, "T": self.T_}
         if self.solver_ == "features":
-            state["primal"] = self.primal_
+            state["primal"], state["basis"] = self.primal_, np.array(_BASIS)
         else:
             state["coef"] = self._coef
         return state
@@ -320,14 +370,17 @@ class PixelKernelRidge(Streaming, PixelModel):
     def _load_state(self, f):
         self.X_, self.T_ = f["X"], f["T"]
         self.basis_ = MercerBasis(self.sigma)
-        if "primal" in f:
-            self.solver_, self.primal_ = "features", f["primal"]
-        else:
+        if "coef" in f:
             self.solver_, self._coef = "direct", f["coef"]
+        elif "basis" in f and str(f["basis"]) == _BASIS:
+            self.solver_, self.primal_ = "features", f["primal"]
+        else:  # written with another feature basis: its primal coefficients mean something else here
+            self._factorise()
+            self._solve()
 
     def __getattr__(self, name):
-        # the r x r systems are not saved: rebuild them on first use after load_model
-        if name in ("gram_", "rhs_") and "X_" in self.__dict__:
+        # the moments are not saved: rebuild them on first use after load_model
+        if name == "moments_" and "X_" in self.__dict__ and self.__dict__.get("solver_") == "features":
             self._factorise()
             return self.__dict__[name]
         raise AttributeError(name)

@@ -56,12 +56,20 @@ def test_merge_refuses_other_kinds_shapes_and_structure():
         a + pfe.MaskedRidge(field=3).fit(X[:, :5], T[:, :5])
     with pytest.raises(ValueError, match="field"):
         a + pfe.MaskedRidge(field=5).fit(X, T)
-    with pytest.raises(ValueError, match="σ"):
-        pfe.PixelKernelRidge(sigma=1.0).fit(X, T) + pfe.PixelKernelRidge(sigma=2.0).fit(X, T)
     with pytest.raises(ValueError, match="not fitted"):
         pfe.PixelRidge() + pfe.PixelRidge().fit(X, T)
     with pytest.raises(ValueError, match="every chunk must have the same"):
         pfe.PixelRidge().fit(X, T).partial_fit(X[:, :5], T[:, :5])
+
+
+def test_kernel_ridge_merges_across_sigma_its_moments_do_not_depend_on_it():
+    X, T = pairs(seed=5)
+    a = pfe.PixelKernelRidge(0.3, 1.0).fit(X[:15], T[:15])
+    b = pfe.PixelKernelRidge(0.3, 0.5).fit(X[15:], T[15:])
+    assert a.solver_ == b.solver_ == "features"
+    whole = pfe.PixelKernelRidge(0.3, 1.0).fit(X, T)
+    np.testing.assert_allclose((a + b).predict(X), whole.predict(X), atol=1e-10)
+    np.testing.assert_allclose((b + a).predict(X), whole.update(sigma=0.5).predict(X), atol=1e-10)
 
 
 def test_pixel_ridge_streams_float32_memmap_chunks(tmp_path):
@@ -111,3 +119,30 @@ def test_partial_fit_continues_a_saved_model(model, tmp_path):
     path = fresh(model).fit(X[:12], T[:12]).save(tmp_path / "m.npz")
     m = pfe.load_model(path).partial_fit(X[12:], T[12:])
     np.testing.assert_allclose(m.predict(X), fresh(model).fit(X, T).predict(X), atol=1e-10)
+
+
+def test_kernel_ridge_new_sigma_or_lambda_reuses_the_moments(monkeypatch):
+    from pixelfes_edu.models import kernel_ridge
+
+    X, T = pairs(n=40, seed=6)
+    k = pfe.PixelKernelRidge(0.3, 0.5).fit(X, T)  # moments up to the degree σ = 0.5 needs
+
+    def boom(*a, **kw):
+        raise AssertionError("a larger σ or a new λ must not visit the training values again")
+
+    monkeypatch.setattr(kernel_ridge, "chebyshev_moments", boom)
+    k.update(sigma=2.0)
+    k.update(lam=1.0)
+    monkeypatch.undo()
+    np.testing.assert_allclose(k.predict(X), pfe.PixelKernelRidge(1.0, 2.0).fit(X, T).predict(X), atol=1e-10)
+
+
+def test_kernel_ridge_file_from_another_feature_basis_is_refitted_on_load(tmp_path):
+    X, T = pairs(n=40, seed=7)
+    k = pfe.PixelKernelRidge(0.3, 1.0).fit(X, T)
+    path = k.save(tmp_path / "k.npz")
+    with np.load(path) as f:
+        arrays = {name: f[name] for name in f.files if name != "basis"}
+    arrays["primal"] = np.zeros_like(arrays["primal"])  # coefficients of some other basis
+    np.savez(tmp_path / "old.npz", **arrays)
+    np.testing.assert_allclose(pfe.load_model(tmp_path / "old.npz").predict(X), k.predict(X), atol=1e-10)
