@@ -1,7 +1,6 @@
 """Pixel-KR: pixel-based kernel ridge regression (Akram & Khan, Eqs. 7-16)."""
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
 
 import numpy as np
 
@@ -64,6 +63,7 @@ class MercerBasis:
         keep = s > s.max() * 1e-14
         self.B = Q[:, keep] * np.sqrt(s[keep])  # (D+1, rank): phi(x) = B^T psi(x)
         self.rank = int(keep.sum())
+        self._gram_map = None
 
     def to_unit(self, x):
         """``x`` mapped from the basis range onto [-1, 1], the variable of the Chebyshev series."""
@@ -82,10 +82,11 @@ class MercerBasis:
         """
         return self.B
 
-    @cached_property
     def gram_map(self):
-        """:func:`moment_map` of this basis, ``(rank * rank, 2D+1)``: ``Phi^T Phi`` of a pixel is ``gram_map @ mu``."""
-        return moment_map(self.B).reshape(2 * self.degree + 1, -1).T
+        """:func:`moment_map` of this basis, ``(rank * rank, 2D+1)``: ``Phi^T Phi`` of a pixel is ``gram_map() @ mu``."""
+        if self._gram_map is None:  # made once per basis, when a solve first needs it
+            self._gram_map = moment_map(self.B).reshape(2 * self.degree + 1, -1).T
+        return self._gram_map
 
 
 def chebyshev_moments(u, t, degree):
@@ -282,7 +283,7 @@ class PixelKernelRidge(Streaming, PixelModel):
         if self.solver_ == "features":
             # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through),
             # with Phi^T Phi = sum_k mu_k A[k] and Phi^T t = B^T nu from the moments
-            B, A, (mu, nu, _) = self.basis_.B, self.basis_.gram_map, self.moments_
+            B, A, (mu, nu, _) = self.basis_.B, self.basis_.gram_map(), self.moments_
             D, r = B.shape[0] - 1, B.shape[1]
             ridge = self.lam * np.eye(r)[:, :, None]
             self.primal_ = np.empty((mu.shape[1], r))
