@@ -15,9 +15,11 @@ channel like this:
   (``np.linalg.inv``) and multiplied by the cross terms.
 
 :func:`train` does the same per-pixel work in the same order (CSR row slicing,
-Python ``sum``, ``np.linalg.inv``), but keeps each pixel's results in small arrays
-where the original fills dense d x (d+1) matrices (2.1 GB each at 128x128) and then
-converts them to CSR; that makes this a lower bound of the original's time.
+Python ``sum``, ``np.linalg.inv``).  With ``dense=True`` it also keeps the
+original's data structures: the cross terms go into a dense d x (d+1) array of ones,
+the weights into a dense d x (d+1) array of zeros that is converted to CSR at the end
+(2.1 GB each at 128x128).  Without them (``dense=False``) it is a lower bound of the
+original's time that needs no extra memory.
 
 How it was checked (scripts in the project's scratch notes, not shipped): the
 original ``create_mask`` and ``mr`` were run unchanged on random data at 12x12 to
@@ -45,26 +47,35 @@ def mask(H, W, field):
     return sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(d, d + 1))
 
 
-def train(X, T, lam, M):
+def train(X, T, lam, M, dense=False):
     """Their ``mr`` on one channel: ``X, T (N, H, W)``, mask ``M``; returns per-pixel (indices, weights)."""
+    from scipy import sparse
+
     N, H, W = X.shape
     d = H * W
     design = np.ones((N, d + 1))  # one image per row and a ones column for the bias
     design[:, :d] = X.reshape(N, d)
     response = T.reshape(N, d)
-    cross = []
+    cross = np.ones((d, d + 1)) if dense else []
     for i in range(d):
         ind = M[i].indices
-        c = np.ones(ind.size)
+        c = cross[i] if dense else np.ones(ind.size)
         for k in range(ind.size):
-            c[k] = sum(response[:, i] * design[:, ind[k]])
-        cross.append(c)
+            c[ind[k] if dense else k] = sum(response[:, i] * design[:, ind[k]])
+        if not dense:
+            cross.append(c)
     indices = [M[i].indices for i in range(d)]
-    weights = []
+    weights = np.zeros((d, d + 1)) if dense else []
     for i in range(d):
         ind = indices[i]
         gram = np.dot(design[:, ind].T, design[:, ind])
-        weights.append(np.dot(np.linalg.inv(gram + lam * np.eye(ind.size)), cross[i]))
+        w = np.dot(np.linalg.inv(gram + lam * np.eye(ind.size)), cross[i, ind] if dense else cross[i])
+        if dense:
+            weights[i, ind] = w
+        else:
+            weights.append(w)
+    if dense:
+        weights = sparse.csr_matrix(weights)  # what they save: the d x (d+1) weight matrix
     return indices, weights
 
 
@@ -74,4 +85,6 @@ def predict(X, indices, weights):
     d = H * W
     Z = np.ones((N, d + 1))
     Z[:, :d] = X.reshape(N, d)
+    if not isinstance(weights, list):  # the CSR matrix of train(dense=True)
+        return np.asarray(weights @ Z.T).T.reshape(N, H, W)
     return np.stack([Z[:, indices[i]] @ weights[i] for i in range(d)], axis=1).reshape(N, H, W)
