@@ -24,7 +24,7 @@ def patch_offsets(field):
     return [(i, j) for i in range(-h, h + 1) for j in range(-h, h + 1)]
 
 
-def masked_sums(x, t, field, pool=None):
+def masked_sums(x, t, field, pool=None, out=None):
     """MR's per-pixel sums for one channel: ``sum_n z z^T`` ``(q, q, H, W)`` and ``sum_n z t`` ``(q, H, W)``.
 
     ``z = [patch_p(x_n), 1]`` is pixel p's ``field x field`` input patch and a
@@ -39,7 +39,8 @@ def masked_sums(x, t, field, pool=None):
     ``R_a[p] = sum_n x_n[p + a] t_n[p]`` per offset, and the bias row is
     ``sum_n x_n`` and ``N``.  On the flattened padded grid an offset is a
     single shift, and the products are summed ``BLOCK`` positions at a time
-    (on the threads of ``pool`` if given).
+    (on the threads of ``pool`` if given).  With ``out=(gram, rhs)`` the sums
+    are added to those arrays instead of returned in new ones.
 
     >>> x, t = np.random.default_rng(0).random((2, 5, 4, 4))
     >>> G, r = masked_sums(x, t, 3)
@@ -76,17 +77,19 @@ def masked_sums(x, t, field, pool=None):
         return image[h + u[0]:h + u[0] + H, h + u[1]:h + u[1] + W]
 
     q = len(offsets) + 1
-    gram, rhs = np.empty((q, q, H, W)), np.empty((q, H, W))
+    gram, rhs = (np.zeros((q, q, H, W)), np.zeros((q, H, W))) if out is None else out
     which = {d: i for i, d in enumerate(diffs)}
     for ka, a in enumerate(offsets):
         for kb, b in enumerate(offsets[ka:], ka):
             d = (b[0] - a[0], b[1] - a[1])
-            gram[ka, kb] = at(S[which[d]], a) if d in which else at(S[which[(-d[0], -d[1])]], b)
-            gram[kb, ka] = gram[ka, kb]
-        gram[ka, -1] = gram[-1, ka] = at(sx, a)
-        rhs[ka] = at(R[ka], (0, 0))
-    gram[-1, -1] = N
-    rhs[-1] = t.sum(0)
+            gram[ka, kb] += at(S[which[d]], a) if d in which else at(S[which[(-d[0], -d[1])]], b)
+            if kb != ka:
+                gram[kb, ka] = gram[ka, kb]
+        gram[ka, -1] += at(sx, a)
+        gram[-1, ka] = gram[ka, -1]
+        rhs[ka] += at(R[ka], (0, 0))
+    gram[-1, -1] += N
+    rhs[-1] += t.sum(0)
     return gram, rhs
 
 
@@ -170,9 +173,7 @@ class MaskedRidge(Streaming, PixelModel):
         self._start_stream(X)
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # numpy releases the GIL in the products
             for c in range(C):  # channels are independent models
-                gram, rhs = masked_sums(X4[..., c], T4[..., c], self.field, pool)
-                self._gram[c] += gram
-                self._rhs[c] += rhs
+                masked_sums(X4[..., c], T4[..., c], self.field, pool, out=(self._gram[c], self._rhs[c]))
         return self._solve()
 
     def _init_stats(self):
