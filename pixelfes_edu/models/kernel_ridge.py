@@ -182,8 +182,8 @@ class PixelKernelRidge(Streaming, PixelModel):
         self.lam = check_positive("lam", lam)
         self.sigma = check_positive("sigma", sigma)
         if self.sigma < MIN_SIGMA:
-            raise ValueError(f"sigma must be >= {MIN_SIGMA} (the kernel's exact finite basis needs about "
-                             f"4/σ + 12 nodes, {int(4 / self.sigma) + 12:,} at σ = {self.sigma:g}); the paper "
+            raise ValueError(f"sigma must be >= {MIN_SIGMA} (the kernel's exact finite basis has about 4/σ "
+                             f"features, {int(4 / self.sigma):,} at σ = {self.sigma:g}); the paper "
                              "sweeps σ from 0.1 to 5")
         self.solver = check_choice("solver", solver, ("auto", "features", "direct"))
 
@@ -241,8 +241,8 @@ class PixelKernelRidge(Streaming, PixelModel):
         self.basis_ = MercerBasis(self.sigma)
         self.solver_ = self._choose_solver()
         if self.solver_ == "features":
-            have = self.__dict__.get("moments_")
-            if have is None or have[2] < self.basis_.degree or have[0].shape[1:] != self.X_.shape[1:]:
+            have = self.__dict__.get("moments_")  # still valid if it covers this degree and every pair (mu_0 = N)
+            if have is None or have[2] < self.basis_.degree or have[0][0, 0] != len(self.X_):
                 degree = self.basis_.degree
                 self.moments_ = (*self._moments(self.X_, self.T_, degree), degree)
         else:

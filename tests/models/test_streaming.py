@@ -146,3 +146,12 @@ def test_kernel_ridge_file_from_another_feature_basis_is_refitted_on_load(tmp_pa
     arrays["primal"] = np.zeros_like(arrays["primal"])  # coefficients of some other basis
     np.savez(tmp_path / "old.npz", **arrays)
     np.testing.assert_allclose(pfe.load_model(tmp_path / "old.npz").predict(X), k.predict(X), atol=1e-10)
+
+
+def test_kernel_ridge_moments_follow_the_data_through_a_solver_switch():
+    X, T = pairs(n=40, seed=8)
+    k = pfe.PixelKernelRidge(0.3, 1.0, "features").fit(X[:20], T[:20])
+    k.update(solver="direct").partial_fit(X[20:], T[20:])  # the direct solver does not keep moments
+    k.update(solver="features")
+    np.testing.assert_allclose(k.predict(X), pfe.PixelKernelRidge(0.3, 1.0, "features").fit(X, T).predict(X),
+                               atol=1e-10)
