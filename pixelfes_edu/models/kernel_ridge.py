@@ -13,6 +13,8 @@ from .streaming import Streaming
 _BYTES_PER_BATCH = 8 * 2**20
 #: The λ solve takes bigger batches: each step of the batched Cholesky is one numpy call for all of them.
 _BYTES_PER_SOLVE = 32 * 2**20
+#: The per-pixel r x r systems are kept (for instant λ moves) when they take at most this much memory.
+_BYTES_KEPT = 64 * 2**20
 #: Saved with a model's primal coefficients: the feature basis they are coefficients of.
 _BASIS = "chebyshev-eigen"
 #: Smallest σ: the finite basis reproduces the kernel to 1e-12 from here up (tested), and its rank
@@ -207,6 +209,7 @@ class PixelKernelRidge(Streaming, PixelModel):
         if incremental and self._choose_solver() == "features":
             mu, nu = self._moments(x, t, moments[2])
             self.moments_ = (moments[0] + mu, moments[1] + nu, moments[2])
+            self.__dict__.pop("_systems", None)
         else:
             self._factorise()
         return self._solve()
@@ -215,7 +218,7 @@ class PixelKernelRidge(Streaming, PixelModel):
         D = int(np.prod(self.input_shape_))
         self.X_, self.T_ = np.zeros((0, D)), np.zeros((0, D))
 
-    _caches = ("_coef", "_series")
+    _caches = ("_coef", "_series", "_systems")
 
     def _merge_stats(self, a, b):
         self.X_, self.T_ = np.concatenate([a.X_, b.X_]), np.concatenate([a.T_, b.T_])
@@ -238,6 +241,7 @@ class PixelKernelRidge(Streaming, PixelModel):
 
     def _factorise(self):
         """The part that depends on σ and the training values: the basis, and the moments it needs."""
+        self.__dict__.pop("_systems", None)
         self.basis_ = MercerBasis(self.sigma)
         self.solver_ = self._choose_solver()
         if self.solver_ == "features":
@@ -284,12 +288,19 @@ class PixelKernelRidge(Streaming, PixelModel):
             # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through),
             # with Phi^T Phi = sum_k mu_k A[k] and Phi^T t = B^T nu from the moments
             B, A, (mu, nu, _) = self.basis_.B, self.basis_.gram_map(), self.moments_
-            D, r = B.shape[0] - 1, B.shape[1]
+            D, r, P = B.shape[0] - 1, B.shape[1], mu.shape[1]
+
+            def systems(sl):  # Phi^T Phi and Phi^T t of the pixels sl
+                return (A @ mu[:2 * D + 1, sl]).reshape(r, r, -1), B.T @ nu[:D + 1, sl]
+
+            if "_systems" not in self.__dict__ and 8 * r * r * P <= _BYTES_KEPT:  # few features: keep them,
+                self._systems = systems(slice(None))  # so that a new λ is the small solves alone
             ridge = self.lam * np.eye(r)[:, :, None]
-            self.primal_ = np.empty((mu.shape[1], r))
+            self.primal_ = np.empty((P, r))
             for sl in self._batches(2 * r * r, _BYTES_PER_SOLVE):  # pixels at once; no D x r x r array
-                gram = (A @ mu[:2 * D + 1, sl]).reshape(r, r, -1) + ridge
-                self.primal_[sl] = solve_spd(gram, B.T @ nu[:D + 1, sl], overwrite=True).T
+                gram, rhs = (self._systems[0][:, :, sl], self._systems[1][:, sl]) if "_systems" in self.__dict__ \
+                    else systems(sl)
+                self.primal_[sl] = solve_spd(gram + ridge, rhs, overwrite=True).T
             self.__dict__.pop("_coef", None)
             self.__dict__.pop("_series", None)
         return self

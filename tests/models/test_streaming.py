@@ -29,6 +29,8 @@ def test_partial_fit_in_chunks_equals_one_fit(model, c):
     for s in (slice(0, 7), slice(7, 8), slice(8, 30)):
         m.partial_fit(X[s], T[s])
     np.testing.assert_allclose(m.predict(X), whole.predict(X), atol=1e-10)
+    lam = {**model.get_params(), "lam": 3.0}
+    np.testing.assert_allclose(m.update(lam=3.0).predict(X), type(model)(**lam).fit(X, T).predict(X), atol=1e-10)
     m.fit(X[:5], T[:5])  # fit forgets the chunks before it
     np.testing.assert_allclose(m.predict(X), fresh(model).fit(X[:5], T[:5]).predict(X), atol=1e-10)
 
