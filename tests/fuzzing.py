@@ -63,6 +63,8 @@ hostile_scalars = st.one_of(
 
 #: λ values that are valid: positive reals over a teaching range and well beyond it.
 good_lams = st.floats(min_value=1e-6, max_value=1e6)
+#: λ values every model refuses: positive, but below ``validation.MIN_LAM``.
+tiny_lams = st.floats(min_value=5e-324, max_value=1e-6, exclude_max=True)
 
 DTYPES = (np.float64, np.float32, np.float16, np.uint8, np.uint16, np.int8, np.int64, np.bool_, np.complex128)
 

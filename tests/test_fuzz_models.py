@@ -6,25 +6,28 @@ import os
 import tempfile
 
 import numpy as np
-from fuzzing import assert_finite, damaged, good_lams, hostile_scalars, images, is_valid_batch, outcome
+from fuzzing import assert_finite, damaged, good_lams, hostile_scalars, images, is_valid_batch, outcome, tiny_lams
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 import pixelfes_edu as pfe
 
 HYPER = {
-    "lam": st.one_of(good_lams, hostile_scalars),
+    "lam": st.one_of(good_lams, tiny_lams, hostile_scalars),
     "sigma": st.one_of(st.floats(0.05, 100), st.sampled_from([0.05, 1e6, 1e300]), hostile_scalars),
     "field": st.one_of(st.sampled_from([1, 3, 5]), st.integers(-3, 40), hostile_scalars),
     "solver": st.one_of(st.sampled_from(["auto", "features", "direct"]), hostile_scalars),
+    "radius": st.one_of(st.integers(0, 3), hostile_scalars),
+    "n_pixels": st.one_of(st.integers(1, 3), hostile_scalars),
+    "locality": st.one_of(st.floats(0, 10), hostile_scalars),
+    "smoothness": st.one_of(st.floats(0, 5), hostile_scalars),
 }
 KINDS = {"PixelRidge": pfe.PixelRidge, "PixelKernelRidge": pfe.PixelKernelRidge, "MaskedRidge": pfe.MaskedRidge,
-         "GlobalRidge": pfe.GlobalRidge}
+         "GlobalRidge": pfe.GlobalRidge, "SparseFieldRidge": pfe.models.SparseFieldRidge}
 
 
-#: Exceptions a model still raises where a ValueError is due: Pixel-KR's fit with σ so large that
-#: σ² overflows (σ > 1e154), until σ is bounded above.  Remove an entry when it is fixed.
-PENDING = (OverflowError,)
+#: Exceptions a model still raises where a ValueError is due.  Remove an entry when it is fixed.
+PENDING = ()
 
 
 def _hyper(data, cls, strategies=HYPER):

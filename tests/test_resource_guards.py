@@ -64,6 +64,41 @@ def test_ragged_lists_get_a_message_that_says_so():
         pfe.PixelRidge().fit([[[0.0, 1.0]], [[0.0]]], [[[0.0, 1.0]], [[0.0]]])
 
 
+def test_a_huge_sigma_is_refused_and_the_valid_range_is_exact():
+    from pixelfes_edu.models import MAX_SIGMA, MIN_SIGMA, MercerBasis, gaussian_kernel
+
+    with pytest.raises(ValueError, match="sigma must be <= 1e\\+06, got 1e\\+300"):
+        pfe.PixelKernelRidge(sigma=1e300)
+    x = np.linspace(-0.05, 1.05, 201)
+    for sigma in (MIN_SIGMA, 1.0, 100.0, MAX_SIGMA):
+        phi = MercerBasis(sigma)(x)
+        assert np.abs(phi @ phi.T - gaussian_kernel(x[:, None], x[None], sigma)).max() < 1e-12
+
+
+def test_a_lambda_too_small_to_matter_is_refused():
+    for cls in (pfe.PixelRidge, pfe.PixelKernelRidge, pfe.MaskedRidge, pfe.GlobalRidge):
+        with pytest.raises(ValueError, match="lam must be >= 1e-06"):
+            cls(lam=1e-12)
+
+
+@pytest.mark.parametrize("n", [10, 400, 5000])
+def test_eq6_is_exact_for_pixels_that_never_change(n):
+    """Every input 1.0: the prediction is the targets' mean for any λ (no digits lost next to n sxx)."""
+    T = np.random.default_rng(n).random((n, 2, 2))
+    for lam in (1e-6, 0.4, 1e3):
+        w = pfe.PixelRidge(lam=lam).fit(np.ones((n, 2, 2)), T)
+        s = T.sum(0)
+        np.testing.assert_allclose(w.weight_, s / (2 * n + lam), rtol=1e-12)  # the exact 2x2 solution
+        np.testing.assert_allclose(w.bias_, s / (2 * n + lam), rtol=1e-12)
+
+
+def test_a_lookup_table_is_estimated_before_it_is_built(monkeypatch):
+    k = pfe.PixelKernelRidge(sigma=1.0).fit(np.zeros((3, 16, 16, 3)), np.zeros((3, 16, 16, 3)))
+    monkeypatch.setenv("PIXELFES_EDU_MAX_BYTES", str(2**20))
+    with pytest.raises(ResourceLimitError, match="256-level lookup table .* more than the limit of 1.0 MiB"):
+        k.to_lut()
+
+
 def test_eyes_outside_the_photo_are_refused_not_cropped_to_background():
     img = np.full((64, 64, 3), 200, np.uint8)
     with pytest.raises(ValueError, match=r"eyes \[2000.0, 3000.0\], \[2044.0, 3000.0\] lie outside the 64x64 image"):

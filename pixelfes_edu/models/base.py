@@ -30,6 +30,7 @@ FILE_LAYOUTS = {
     "PixelKernelRidge": [dict(X="ND", T="ND", primal="DR"), dict(X="ND", T="ND", coef="ND")],
     "MaskedRidge": [dict(gram="HWKQQ", rhs="HWKQ")],
     "GlobalRidge": [dict(X="KNP", T="KNP")],
+    "SparseFieldRidge": [dict(weight="IM", bias="I", offset="IM2")],
 }
 _METADATA = ("format_version", "kind", "input_shape")
 

@@ -1,7 +1,7 @@
 """Ridge regression over all pixels (Eqs. 1-2), in its dual form."""
 import numpy as np
 
-from ..validation import check_pair, check_positive
+from ..validation import check_pair, check_lam
 from .base import PixelModel
 from .streaming import Streaming
 
@@ -30,7 +30,7 @@ class GlobalRidge(Streaming, PixelModel):
     """
 
     def __init__(self, lam=0.4):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
 
     def partial_fit(self, X, T):
         """Append a chunk of pairs and re-solve; returns self.

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..validation import check_allocation, check_choice, check_images, check_pair, check_positive
+from ..validation import check_allocation, check_choice, check_images, check_pair, check_lam, check_positive
 from .base import PixelModel
 from .linalg import solve_spd
 from .streaming import Streaming
@@ -20,6 +20,9 @@ _BASIS = "chebyshev-eigen"
 #: Smallest σ: the finite basis reproduces the kernel to 1e-12 from here up (tested), and its rank
 #: (about 4/σ) stays small enough to fit 128x128x3 faces in seconds.
 MIN_SIGMA = 0.05
+#: Largest σ: from σ = 100 the kernel is flat to 1e-5 over the pixel range (rank 3) and Pixel-KR is
+#: a smooth curve through the data; far beyond, σ² overflows.  The basis is exact up to here (tested).
+MAX_SIGMA = 1e6
 
 
 def gaussian_kernel(a, b, sigma):
@@ -164,9 +167,10 @@ class PixelKernelRidge(Streaming, PixelModel):
     ----------
     lam : float > 0
         Ridge penalty λ (paper: 0.4).
-    sigma : float > 0
+    sigma : float in [MIN_SIGMA, MAX_SIGMA] = [0.05, 1e6]
         Kernel width σ in units of pixel intensity (paper: 3 for happy, 10 for
         other expressions; small σ gives artefacts, large σ approaches Pixel-RR).
+        The finite basis is exact (to 1e-12) over this whole range.
     solver : {"auto", "features", "direct"}
 
     Examples
@@ -181,12 +185,15 @@ class PixelKernelRidge(Streaming, PixelModel):
     _hyper = ("lam", "sigma", "solver")
 
     def __init__(self, lam=0.4, sigma=1.0, solver="auto"):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
         self.sigma = check_positive("sigma", sigma)
         if self.sigma < MIN_SIGMA:
             raise ValueError(f"sigma must be >= {MIN_SIGMA} (the kernel's exact finite basis has about 4/σ "
                              f"features, {int(4 / self.sigma):,} at σ = {self.sigma:g}); the paper "
                              "sweeps σ from 0.1 to 5")
+        if self.sigma > MAX_SIGMA:
+            raise ValueError(f"sigma must be <= {MAX_SIGMA:g}, got {self.sigma:g}: the kernel is already flat over "
+                             "the pixel range from σ = 100 (use PixelRidge for a straight line)")
         self.solver = check_choice("solver", solver, ("auto", "features", "direct"))
 
     # -- fitting -----------------------------------------------------------
@@ -361,6 +368,8 @@ class PixelKernelRidge(Streaming, PixelModel):
         (True, 4096)
         """
         self._require_fit()
+        check_allocation(3 * 8 * 256 * int(np.prod(self.input_shape_)), "a 256-level lookup table of "
+                         f"{self.input_shape_} images", "use smaller images")
         levels = np.arange(256) / 255.0
         return PixelLUT(self.predict(np.broadcast_to(levels.reshape((256,) + (1,) * len(self.input_shape_)),
                                                       (256,) + self.input_shape_)))

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..validation import check_allocation, check_pair, check_positive
+from ..validation import check_allocation, check_pair, check_lam
 from .base import PixelModel
 from .linalg import solve_spd
 from .streaming import Streaming
@@ -149,7 +149,7 @@ class MaskedRidge(Streaming, PixelModel):
     _hyper = ("lam", "field")
 
     def __init__(self, lam=0.4, field=3):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
         if not (isinstance(field, numbers.Integral) and not isinstance(field, bool) and field >= 1 and field % 2):
             raise ValueError(f"field must be an odd integer >= 1 (1 = Pixel-RR, 3 = the paper's MR), got {field!r}")
         self.field = int(field)

@@ -1,7 +1,7 @@
 """Pixel-RR: pixel-based ridge regression (Akram & Khan, Eqs. 3-6)."""
 import numpy as np
 
-from ..validation import check_pair, check_positive, check_values
+from ..validation import check_pair, check_lam, check_values
 from .base import PixelModel
 from .streaming import Streaming
 
@@ -25,11 +25,14 @@ def solve_eq6(stats, lam):
     >>> round(float(w), 6), round(float(b), 6)
     (1.0, 0.0)
     """
-    a, c = stats["sxx"] + lam, stats["n"] + lam
-    det = a * c - stats["sx"] ** 2
-    w = (c * stats["sxt"] - stats["sx"] * stats["st"]) / det
-    b = (a * stats["st"] - stats["sx"] * stats["sxt"]) / det
-    return w, b, (c / det, -stats["sx"] / det, a / det)
+    n, sx, st, sxx, sxt = (stats[k] for k in ("n", "sx", "st", "sxx", "sxt"))
+    a, c = sxx + lam, n + lam
+    # a c - sx^2 and the numerators with their λ terms apart: for a pixel that never changes
+    # (n sxx = sx^2) the λ terms would otherwise be lost to rounding next to n sxx
+    det = np.maximum(n * sxx - sx**2, 0) + lam * (sxx + n) + lam**2
+    w = (n * sxt - sx * st + lam * sxt) / det
+    b = (sxx * st - sx * sxt + lam * st) / det
+    return w, b, (c / det, -sx / det, a / det)
 
 
 class PixelRidge(Streaming, PixelModel):
@@ -72,7 +75,7 @@ class PixelRidge(Streaming, PixelModel):
     """
 
     def __init__(self, lam=0.4):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
 
     def partial_fit(self, X, T):
         """Add a chunk of pairs to the sums of Eq. 6 and re-solve; returns self.
