@@ -3,16 +3,22 @@
     python benchmarks/run.py                  # every section
     python benchmarks/run.py eval lut         # only some sections
 
-Sections: ``core`` (benchmarks/core.py: the numpy core's targets), ``widgets``
-(benchmarks/widget_latency.py: notebook slider latencies), ``data``
-(benchmarks/data_speed.py: London preparation and cached load), ``eval`` (evaluate on
-London end to end, closed-form LOO vs refitting) and ``lut`` (Pixel-KR's lookup
-table vs exact prediction).  London is used when ``PIXELFES_EDU_DATA`` points at
-the data (or it is cached), else synthetic pairs, and every row says which.
+Sections: ``core`` (benchmarks/core.py: the numpy core's targets, MR against its
+authors' loop), ``stream`` (benchmarks/streaming.py: Pixel-RR on 10,000 pairs from
+memory-mapped files), ``widgets`` (benchmarks/widget_latency.py: every notebook
+control), ``data`` (benchmarks/data_speed.py: London preparation and cached load),
+``eval`` (evaluate on London end to end, closed-form LOO vs refitting) and ``lut``
+(Pixel-KR's lookup table vs exact prediction).  London is used when
+``PIXELFES_EDU_DATA`` points at the data (or it is cached), else synthetic pairs, and
+every row says which.  The table starts with the machine (cores, load, numpy's BLAS):
+timings are only comparable on the same quiet machine.  A section that cannot run
+here says why (e.g. no ipywidgets, no London photos, no disk space) and the others
+still run.
 """
 import importlib
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,7 @@ from pixelfes_edu.evaluation import loo_pixel_kernel_ridge, loo_pixel_ridge, val
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the sibling benchmark scripts and table.py
-from table import add_row, print_table  # noqa: E402
+from table import Skip, add_row, machine, print_table  # noqa: E402
 
 
 def _pairs():
@@ -126,6 +132,7 @@ def _external(module):
 
 SECTIONS = {
     "core": ("the numpy core (benchmarks/core.py)", lambda: _external("core")),
+    "stream": ("streaming fits from memory-mapped files (benchmarks/streaming.py)", lambda: _external("streaming")),
     "widgets": ("notebook widget latency (benchmarks/widget_latency.py)", lambda: _external("widget_latency")),
     "data": ("London preparation and cache (benchmarks/data_speed.py)", lambda: _external("data_speed")),
     "eval": ("evaluation on real faces (benchmarks/run.py)", eval_rows),
@@ -138,13 +145,17 @@ def main(names=None):
     unknown = set(names) - set(SECTIONS)
     if unknown:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {list(SECTIONS)}")
+    print(f"machine: {machine()}")
     for name in names:
         title, rows = SECTIONS[name]
         t0 = time.perf_counter()
         try:
             table = rows()
-        except Exception as e:  # noqa: BLE001 - one failing section must not hide the others
-            print(f"\n## {title}\n\nFAILED: {type(e).__name__}: {e}")
+        except Skip as e:
+            print(f"\n## {title}\n\nskipped: {e}")
+            continue
+        except Exception:  # noqa: BLE001 - one failing section must not hide the others
+            print(f"\n## {title}\n\nFAILED (a bug: please report it):\n{traceback.format_exc()}")
             continue
         print(f"\n## {title}  ({time.perf_counter() - t0:.0f} s)\n")
         print_table(table)

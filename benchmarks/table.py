@@ -1,4 +1,11 @@
-"""The benchmark table: one row per measurement, printed as markdown."""
+"""The benchmark table: one row per measurement, printed as markdown, and the machine it ran on."""
+import os
+import platform
+import sys
+
+
+class Skip(Exception):
+    """Raised by a section that cannot run here; the message says why and what would make it run."""
 
 
 def add_row(out, name, value, unit, target, ok, note=""):
@@ -16,3 +23,30 @@ def print_table(rows):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells:
         print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths)) + " |")
+
+
+def machine():
+    """One line: cores, load, CPU, Python, numpy and the BLAS numpy calls (with its threads)."""
+    import numpy as np
+
+    blas = "BLAS unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if info:
+            i = info[0]
+            blas = f"{i.get('internal_api', 'blas')} {i.get('version') or ''} ({i.get('num_threads')} threads)".strip()
+    except ImportError:
+        pass
+    load = f"load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load unknown"
+    return (f"{os.cpu_count()} cores ({load}), {_cpu_name()}, Python {sys.version.split()[0]}, "
+            f"numpy {np.__version__} with {blas}")
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()

@@ -82,6 +82,7 @@ def load_london(size=128, progress=True, strict=True, workers=2, download=True, 
     pairs = cached_pairs(cached, "happy", source, "london")
     if pairs is not None:
         return pairs
+    verify("london", used, rehash=True)  # what is cached now is kept: hash every file it is made from
     root = data_dir()
     tems = [str(root / layout[p]["landmarks"]) for p in complete]
     shape = None
@@ -90,7 +91,8 @@ def load_london(size=128, progress=True, strict=True, workers=2, download=True, 
     jobs = [(str(root / layout[p]["input"]), str(root / layout[p]["target"]), tem, size, "london", shape)
             for p, tem in zip(complete, tems)]
     t0 = time.perf_counter()
-    inputs, targets, failed, fell_back = prepare_pairs(jobs, workers, progress, f"aligning London pairs ({size}px)")
+    inputs, targets, failed, fell_back = prepare_pairs(
+        jobs, workers, progress, f"aligning the London pairs ({size}px; once, then read from the cache)")
     fell_back = [complete[i] for i in fell_back]
     complete = report_failures("london", failed, complete, strict)
     meta = {"citation": src["citation"], "licence": src["licence"], "homepage": src["homepage"],

@@ -1,5 +1,8 @@
 """Preparing pairs: read and align every pair of photos (in parallel), and report what went wrong.
 """
+import os
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -8,7 +11,8 @@ import numpy as np
 
 from ..faces import align_pair, mean_face_sharpness_ratio, read_photo, read_tem, residual_shift
 
-__all__ = ['prepare_pairs', 'report_failures', 'report_mismatch', 'alignment_measures', 'MismatchedPairsError']
+__all__ = ['prepare_pairs', 'run_parallel', 'report_failures', 'report_mismatch', 'alignment_measures',
+           'MismatchedPairsError']
 
 
 class MismatchedPairsError(ValueError):
@@ -36,38 +40,69 @@ def _prepare_one(job):
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), bool(info.get("reg_reverted"))
 
 
-def _one_blas_thread():
-    """Pool initializer: this worker's BLAS runs on one thread (workers already use every core)."""
+def _watch_parent(parent):
+    """Worker side: exit as soon as the process that started the pool is gone (a killed or restarted kernel)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _start_worker(parent):
+    """Pool initializer: watch the parent, and run BLAS on one thread (the workers already use every core)."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     from threadpoolctl import threadpool_limits
 
     global _BLAS_LIMIT
     _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")  # kept alive for the worker's life
 
 
+def run_parallel(func, jobs, workers=2, progress=True, desc=None):
+    """``[func(job) for job in jobs]`` on ``workers`` processes, in order, with a progress bar.
+
+    The bar is ``tqdm.auto``'s: a widget inside Jupyter and Voilà, text in a
+    terminal.  The workers end with the call: an exception or an interrupt
+    (the notebook's stop button) cancels the jobs not yet started and returns
+    without waiting for the running ones, and a worker whose parent dies (a
+    killed or restarted kernel) exits on its own within a second.  ``func``
+    must be importable by the workers (a module-level function).
+    """
+    from tqdm.auto import tqdm
+
+    jobs = list(jobs)
+    workers = max(1, min(int(workers), len(jobs)))
+    results = []
+    with tqdm(total=len(jobs), desc=desc, unit="pair", disable=not progress) as bar:
+        if workers == 1:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"):  # as in the workers: see below
+                for job in jobs:
+                    results.append(func(job))
+                    bar.update()
+            return results
+        # one BLAS thread per worker: with the default (one per core) the workers' BLAS
+        # threads busy-wait against each other (seen here: 2 workers 150 s, 1 worker 10 s)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+        try:
+            for r in pool.map(func, jobs, chunksize=2):
+                results.append(r)
+                bar.update()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # return now, not when the running jobs end
+            raise
+        pool.shutdown()
+    return results
+
+
 def prepare_pairs(jobs, workers, progress, desc):
-    """Run :func:`_prepare_one` on every job, on ``workers`` processes, with a progress bar.
+    """Read and align every pair of ``jobs`` (:func:`_prepare_one`) with :func:`run_parallel`.
 
     Returns ``(inputs, targets, failed, fell_back)``: stacked crops of the
     pairs that aligned, ``{job index: error message}`` for those that did not,
     and the job indices whose registration kept its coarse estimate (a pose
     change between the two shots: aligned, but worth a look).
     """
-    from tqdm.auto import tqdm
-
-    workers = max(1, min(int(workers), len(jobs)))
-    results = []
-    with tqdm(total=len(jobs), desc=desc, unit="pair", disable=not progress) as bar:
-        if workers == 1:
-            for job in jobs:
-                results.append(_prepare_one(job))
-                bar.update()
-        else:
-            # one BLAS thread per worker: with the default (one per core) the workers' BLAS
-            # threads busy-wait against each other (seen here: 2 workers 150 s, 1 worker 10 s)
-            with ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as pool:
-                for r in pool.map(_prepare_one, jobs, chunksize=2):
-                    results.append(r)
-                    bar.update()
+    results = run_parallel(_prepare_one, jobs, workers, progress, desc)
     failed = {i: r for i, r in enumerate(results) if isinstance(r, str)}
     ok = [r for r in results if not isinstance(r, str)]
     if not ok:

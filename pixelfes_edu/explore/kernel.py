@@ -10,12 +10,17 @@ from .controls import Explorer, column_labels, ipywidgets, lam_slider, mean_psnr
 __all__ = ['KernelExplorer']
 
 
+#: A move that may take longer than this shows the busy note (and disables the sliders) while it works.
+BUSY_SECONDS = 0.3
+
+
 class KernelExplorer(Explorer):
     """Pixel-KR with σ and λ sliders, next to Pixel-RR and the target.
 
     A σ change rebuilds the kernel model from its stored training values
     (``update(sigma=...)``, no new pass over the images) while a busy note is
-    shown and the sliders are disabled; a λ change is a small solve per pixel.
+    shown and the sliders are disabled; a λ change is a small solve per pixel
+    (with the note too if the last one took longer than ``BUSY_SECONDS``).
 
     Parameters
     ----------
@@ -25,8 +30,7 @@ class KernelExplorer(Explorer):
     sigma_range : (low, high)
         Slider range (default: the paper's Fig. 5 sweep, 0.1 and up).  The
         rebuild costs more as σ shrinks (the kernel's basis rank grows like
-        1/σ): at 128x128x3 and N = 102 about 0.25 s at σ = 3, 0.5 s at
-        σ = 0.3 and 1.6 s at σ = 0.1 (benchmarks/widget_latency.py).
+        1/σ): see benchmarks/widget_latency.py for the times at 128x128x3.
 
     Attributes
     ----------
@@ -55,8 +59,9 @@ class KernelExplorer(Explorer):
     def _update(self, lam=None, sigma=None):
         t0 = time.perf_counter()
         what = f"σ = {sigma:.3g}" if sigma is not None else f"λ = {lam:.3g}"
-        self.busy.value = f"<span style='color:#b35900'>⏳ computing Pixel-KR for {what}…</span>"
-        self.sigma.disabled = self.lam.disabled = True
+        if sigma is not None or self.last_ms.get("lam", 0) > 1e3 * BUSY_SECONDS:  # a σ rebuild may take seconds
+            self.busy.value = f"<span style='color:#b35900'>⏳ computing Pixel-KR for {what}…</span>"
+            self.sigma.disabled = self.lam.disabled = True
         try:
             self.kr.update(lam=lam, sigma=sigma)
             if lam is not None:

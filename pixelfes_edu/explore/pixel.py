@@ -14,7 +14,9 @@ class PixelInspector(Explorer):
     """Pick a pixel; see its N training pairs with the Pixel-RR line and the Pixel-KR curve.
 
     Both models are fitted on that one pixel's values only (it is all a
-    pixel-based model ever sees), so every slider move is instant.
+    pixel-based model ever sees), so every slider move is instant.  The
+    figure is drawn once; a move redraws only what changed (points, curves,
+    title and legend) over the saved background, then encodes the PNG.
 
     Parameters
     ----------
@@ -90,10 +92,47 @@ class PixelInspector(Explorer):
     def _draw(self):
         x, t = self.values()
         w, b = float(self.rr.weight_.ravel()[0]), float(self.rr.bias_.ravel()[0])
-        curves = {
-            f"Pixel-RR  y = {w:.2f} x + {b:.2f}": lambda g: w * g + b,
-            f"Pixel-KR (σ={self.sigma.value:.3g})": lambda g: self.kr.predict(g[:, None, None]).ravel(),
-        }
-        fig = plotting.pixel_fit(x, t, curves, pixel=(self.row.value, self.col.value, self.channel.value),
-                                 lam=self.lam.value, sigma=self.sigma.value)
-        self.plot.value = plotting.figure_png(fig, dpi=90)
+        curves = {"Pixel-RR": lambda g: w * g + b, "Pixel-KR": lambda g: self.kr.predict(g[:, None, None]).ravel()}
+        title = (f"pixel {self.row.value}, {self.col.value}, {self.channel.value}: RR y = {w:.2f} x + {b:.2f}\n"
+                 f"λ = {self.lam.value:.3g}, σ = {self.sigma.value:.3g}")
+        if not hasattr(self, "_figure"):
+            self._figure = _LiveFigure(plotting.pixel_fit(x, t, curves, title=title))
+        self._figure.update(x, t, curves.values(), title)
+        self.plot.value = self._figure.png()
+
+
+class _LiveFigure:
+    """A :func:`~pixelfes_edu.plotting.pixel_fit` figure drawn once, then updated in place.
+
+    Axes, ticks, labels and legend are drawn once and saved; an update
+    restores that background, draws the points and curves, puts the saved
+    legend back on top and draws the title (blitting): a fraction of the
+    cost of a new figure, most of which is laying out text.
+    """
+
+    def __init__(self, fig, dpi=90):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig.set_dpi(dpi)
+        self.canvas = FigureCanvasAgg(fig)
+        ax = fig.axes[0]
+        self.points, self.curves, self.title = ax.collections[0], ax.lines[1:], ax.title  # lines[0]: y = x
+        for artist in (self.points, *self.curves, self.title):
+            artist.set_animated(True)  # left out of canvas.draw(): not in the saved background
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+        self.legend = self.canvas.copy_from_bbox(ax.get_legend().get_window_extent())
+
+    def update(self, x, t, functions, title):
+        self.points.set_offsets(np.column_stack([x, t]))
+        for line, f in zip(self.curves, functions):
+            line.set_ydata(f(line.get_xdata()))
+        self.title.set_text(title)
+
+    def png(self):
+        self.canvas.restore_region(self.background)
+        for artist in (self.points, *self.curves):
+            self.canvas.figure.draw_artist(artist)
+        self.canvas.restore_region(self.legend)  # the legend stays on top of points and curves
+        self.canvas.figure.draw_artist(self.title)
+        return plotting.to_png(np.asarray(self.canvas.buffer_rgba())[..., :3])

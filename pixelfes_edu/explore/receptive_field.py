@@ -15,8 +15,8 @@ class ReceptiveFieldExplorer(Explorer):
     """Masked regression with a receptive-field slider: r x r input patch per output pixel.
 
     ``r = 1`` is Pixel-RR exactly (the info line shows the largest difference).
-    Models are fitted once per r on first use and cached; λ re-solves all
-    of them from their stored Gram matrices.
+    Models are fitted once per r on first use and cached; λ re-solves the
+    shown one from its stored Gram matrices (the others when they are shown).
 
     Parameters
     ----------
@@ -59,13 +59,13 @@ class ReceptiveFieldExplorer(Explorer):
             self.fit_seconds[r] = time.perf_counter() - t0
             self.n_fits += 1
             self.status.value = ""
+        elif self.models[r].lam != self.lam.value:  # λ moved while another field was shown
+            self.models[r].update(lam=self.lam.value)
         return self.models[r]
 
     def _on_lam(self):
         self.rr.update(lam=self.lam.value)
-        for m in self.models.values():
-            m.update(lam=self.lam.value)
-        self._draw()
+        self._draw()  # re-solves the shown model only
 
     def _draw(self):
         r = self.field.value

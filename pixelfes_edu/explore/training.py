@@ -73,6 +73,7 @@ class TrainingExplorer(Explorer):
         m = self.model
         if m.lam != self.lam.value:
             m.update(lam=self.lam.value)  # Eq. 6 from stored sums: no pass over the images
+        self._predicted = m.predict(self.test[self.expression.value].inputs)  # α only re-blends these
         self._draw(maps=True)
         self.last_ms["lam"] = 1e3 * (time.perf_counter() - t0)
 
@@ -80,7 +81,7 @@ class TrainingExplorer(Explorer):
         """``(x, y_alpha, t)`` for the shown held-out faces."""
         test = self.test[self.expression.value]
         x, t = test.inputs[:self.n_show], test.targets[:self.n_show]
-        return x, apply_intensity(x, self.model.predict(x), self.alpha.value), t
+        return x, apply_intensity(x, self._predicted[:self.n_show], self.alpha.value), t
 
     def _draw(self, maps=False):
         x, y, t = self.outputs()
@@ -89,7 +90,7 @@ class TrainingExplorer(Explorer):
         self.image.value = plotting.grid_png(
             [x, y, t], row_labels=["input", f"Pixel-RR α={a:.2f}", "target"],
             col_labels=column_labels(test, self.n_show), scale=self.scale)
-        y_all = apply_intensity(test.inputs, self.model.predict(test.inputs), a)
+        y_all = apply_intensity(test.inputs, self._predicted, a)
         self.metrics.value = (
             f"held-out: {len(test)} faces · PSNR output {mean_psnr(y_all, test.targets):.2f} dB "
             f"(input as is: {mean_psnr(test.inputs, test.targets):.2f} dB) · λ = {self.lam.value:.3g} · "

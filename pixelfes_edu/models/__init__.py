@@ -32,13 +32,13 @@ This package imports numpy only (and the standard library).
 """
 from .base import FORMAT_VERSION, MODEL_KINDS, PAPER_LAM, PAPER_SIGMA, NotFittedError, PixelModel, load_model
 from .global_ridge import GlobalRidge
-from .kernel_ridge import MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel
+from .kernel_ridge import MAX_SIGMA, MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel
 from .masked_ridge import MaskedRidge
 from .pixel_ridge import PixelRidge, solve_eq6
 from .sparse_field import SparseFieldRidge
 
 __all__ = [
     "PixelRidge", "PixelKernelRidge", "MaskedRidge", "GlobalRidge", "PixelLUT", "load_model",
-    "PixelModel", "NotFittedError", "FORMAT_VERSION", "MODEL_KINDS", "MIN_SIGMA", "MercerBasis",
+    "PixelModel", "NotFittedError", "FORMAT_VERSION", "MODEL_KINDS", "MIN_SIGMA", "MAX_SIGMA", "MercerBasis",
     "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA", "SparseFieldRidge",
 ]

@@ -1,11 +1,12 @@
 """Ridge regression over all pixels (Eqs. 1-2), in its dual form."""
 import numpy as np
 
-from ..validation import check_pair, check_positive
+from ..validation import check_pair, check_lam
 from .base import PixelModel
+from .streaming import Streaming
 
 
-class GlobalRidge(PixelModel):
+class GlobalRidge(Streaming, PixelModel):
     """Ridge regression over all pixels (Eqs. 1-2): every output pixel sees every input pixel.
 
         min_W ||T - W X||^2 + lam ||W||^2   =>   W = T^T X (X^T X + lam I)^-1      (Eq. 2)
@@ -16,7 +17,9 @@ class GlobalRidge(PixelModel):
         W x = T^T (X X^T + lam I)^-1 X x
 
     needs only the N x N Gram matrix ``X X^T``.  Its eigendecomposition is kept,
-    so a new λ costs O(N^2 D).
+    so a new λ costs O(N^2 D).  The dual form predicts with combinations of
+    the training images, so they are kept too: :meth:`partial_fit` and ``+``
+    work, but memory grows with N.
 
     Examples
     --------
@@ -27,20 +30,41 @@ class GlobalRidge(PixelModel):
     """
 
     def __init__(self, lam=0.4):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
 
-    def fit(self, X, T):
+    def partial_fit(self, X, T):
+        """Append a chunk of pairs and re-solve; returns self.
+
+        No statistic of fixed size replaces the images here (the primal
+        ``X^T X`` is D x D, 2.7e8 numbers per channel at 128x128), so the model
+        keeps every image.  A chunk adds only its rows and columns to the Gram
+        matrix ``X X^T`` (O(N_new N D)); the N x N eigendecomposition is redone.
+        """
         X, T = check_pair(X, T)
-        self._set_shape(X)
-        C = X.shape[3] if X.ndim == 4 else 1
-        self.X_ = _channels_first(X, C)  # (C, N, D): one row per training image and channel
-        self.T_ = _channels_first(T, C)
-        self._factorise()
+        self._start_stream(X)
+        C = self.n_channels
+        self._append(_channels_first(X, C), _channels_first(T, C))  # (C, n, D): one row per image and channel
         return self._solve()
 
+    def _init_stats(self):
+        C, D = self.n_channels, self.input_shape_[0] * self.input_shape_[1]
+        self.X_, self.T_, self.gram_ = np.zeros((C, 0, D)), np.zeros((C, 0, D)), np.zeros((C, 0, 0))
+
+    def _append(self, X, T):
+        """Add images ``(C, n, D)`` and their targets: the new blocks of ``X X^T``, then its eigendecomposition."""
+        cross = X @ self.X_.transpose(0, 2, 1)  # (C, n, N): the new images against the stored ones
+        self.gram_ = np.concatenate([np.concatenate([self.gram_, cross.transpose(0, 2, 1)], 2),
+                                     np.concatenate([cross, X @ X.transpose(0, 2, 1)], 2)], 1)
+        self.X_, self.T_ = np.concatenate([self.X_, X], 1), np.concatenate([self.T_, T], 1)
+        self.eigval_, self.eigvec_ = np.linalg.eigh(self.gram_)
+
+    def _merge_stats(self, a, b):
+        self.X_, self.T_, self.gram_ = a.X_, a.T_, a.gram_
+        self._append(b.X_, b.T_)
+
     def _factorise(self):
-        gram = self.X_ @ self.X_.transpose(0, 2, 1)  # X X^T per channel, (C, N, N)
-        self.eigval_, self.eigvec_ = np.linalg.eigh(gram)
+        self.gram_ = self.X_ @ self.X_.transpose(0, 2, 1)  # X X^T per channel, (C, N, N)
+        self.eigval_, self.eigvec_ = np.linalg.eigh(self.gram_)
 
     def _solve(self):
         # dual_ = (X X^T + lam I)^-1 T, (C, N, D): then W x = dual_^T (X x)

@@ -1,8 +1,12 @@
 """Pixel-RR: pixel-based ridge regression (Akram & Khan, Eqs. 3-6)."""
 import numpy as np
 
-from ..validation import check_pair, check_positive, check_values
+from ..validation import check_pair, check_lam, check_values
 from .base import PixelModel
+from .streaming import Streaming
+
+#: Eq. 6's sums run over blocks of this many images (a block stays in cache while it is checked and summed).
+BLOCK_IMAGES = 8
 
 
 def solve_eq6(stats, lam):
@@ -21,14 +25,17 @@ def solve_eq6(stats, lam):
     >>> round(float(w), 6), round(float(b), 6)
     (1.0, 0.0)
     """
-    a, c = stats["sxx"] + lam, stats["n"] + lam
-    det = a * c - stats["sx"] ** 2
-    w = (c * stats["sxt"] - stats["sx"] * stats["st"]) / det
-    b = (a * stats["st"] - stats["sx"] * stats["sxt"]) / det
-    return w, b, (c / det, -stats["sx"] / det, a / det)
+    n, sx, st, sxx, sxt = (stats[k] for k in ("n", "sx", "st", "sxx", "sxt"))
+    a, c = sxx + lam, n + lam
+    # a c - sx^2 and the numerators with their λ terms apart: for a pixel that never changes
+    # (n sxx = sx^2) the λ terms would otherwise be lost to rounding next to n sxx
+    det = np.maximum(n * sxx - sx**2, 0) + lam * (sxx + n) + lam**2
+    w = (n * sxt - sx * st + lam * sxt) / det
+    b = (sxx * st - sx * sxt + lam * st) / det
+    return w, b, (c / det, -sx / det, a / det)
 
 
-class PixelRidge(PixelModel):
+class PixelRidge(Streaming, PixelModel):
     """Pixel-based ridge regression, Pixel-RR (Eqs. 3-6).
 
     Each output pixel ``p`` (and channel) is ``y_p = w_p x_p + b_p``: it looks
@@ -38,7 +45,10 @@ class PixelRidge(PixelModel):
 
     whose normal equations are the 2x2 system of Eq. 6 (:func:`solve_eq6`),
     solved in closed form for all pixels at once.  Only five sums per pixel
-    are needed (``stats_``), so a new ``lam`` is solved without the images.
+    are needed (``stats_``), so a new ``lam`` is solved without the images,
+    a data set of any size streams through :meth:`partial_fit` chunk by chunk
+    in constant memory, and models fitted on separate chunks add up
+    (``a + b``, :mod:`~pixelfes_edu.models.streaming`).
 
     Parameters
     ----------
@@ -59,28 +69,43 @@ class PixelRidge(PixelModel):
     (0.8, 0.1)
     >>> m.predict(X[0]).shape, m.n_params
     ((8, 8), 128)
+    >>> a, b = PixelRidge(1e-6).fit(X[:20], T[:20]), PixelRidge(1e-6).partial_fit(X[20:], T[20:])
+    >>> bool(np.allclose((a + b).weight_, m.weight_))
+    True
     """
 
     def __init__(self, lam=0.4):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
 
-    def fit(self, X, T):
+    def partial_fit(self, X, T):
+        """Add a chunk of pairs to the sums of Eq. 6 and re-solve; returns self.
+
+        Memory grows with the chunk, not with the data: chunks can be slices
+        of a memory-mapped file (``np.load(path, mmap_mode="r")``).  Chunk by
+        chunk equals one :meth:`fit` on all of them.
+        """
         X, T = check_pair(X, T, values=False)
-        self._set_shape(X)
+        self._start_stream(X)
+        sums = [self.stats_[k].reshape(-1) for k in ("sx", "st", "sxx", "sxt")]  # views: += writes stats_
         Xf, Tf = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (N, D) views: pixels x channels
-        s = {k: np.zeros(Xf.shape[1]) for k in ("sx", "st", "sxx", "sxt")}
-        for i in range(0, len(X), 8):  # 8 images at a time stay in cache: one trip through memory
+        for i in range(0, len(X), BLOCK_IMAGES):  # a few images at a time stay in cache: one trip through memory
             try:
-                x, t = check_values(Xf[i:i + 8], "X"), check_values(Tf[i:i + 8], "T")
+                x, t = check_values(Xf[i:i + BLOCK_IMAGES], "X"), check_values(Tf[i:i + BLOCK_IMAGES], "T")
             except ValueError:  # re-check whole arrays so the message gives the (n, h, w, c) index
                 check_pair(X, T)
                 raise
-            s["sx"] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
-            s["st"] += t.sum(0)
-            s["sxx"] += np.einsum("nd,nd->d", x, x)
-            s["sxt"] += np.einsum("nd,nd->d", x, t)
-        self.stats_ = {"n": float(len(X)), **{k: v.reshape(X.shape[1:]) for k, v in s.items()}}
+            sums[0] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
+            sums[1] += t.sum(0)
+            sums[2] += np.einsum("nd,nd->d", x, x)
+            sums[3] += np.einsum("nd,nd->d", x, t)
+        self.stats_["n"] += float(len(X))
         return self._solve()
+
+    def _init_stats(self):
+        self.stats_ = {"n": 0.0, **{k: np.zeros(self.input_shape_) for k in ("sx", "st", "sxx", "sxt")}}
+
+    def _merge_stats(self, a, b):
+        self.stats_ = {k: a.stats_[k] + b.stats_[k] for k in a.stats_}
 
     def _solve(self):
         self.weight_, self.bias_, _ = solve_eq6(self.stats_, self.lam)  # Eq. 6

@@ -43,7 +43,7 @@ import numbers
 
 import numpy as np
 
-from ..validation import check_allocation, check_int, check_pair, check_positive
+from ..validation import check_allocation, check_int, check_lam, check_pair
 from .base import PixelModel
 from .pixel_ridge import PixelRidge, solve_eq6
 
@@ -206,7 +206,7 @@ class SparseFieldRidge(PixelModel):
     _hyper = ("lam", "radius", "n_pixels", "locality", "smoothness")
 
     def __init__(self, lam=0.4, radius=4, n_pixels=1, locality=0.0, smoothness=2.5):
-        self.lam = check_positive("lam", lam)
+        self.lam = check_lam(lam)
         self.radius = check_int("radius", radius, 0)
         self.n_pixels = check_int("n_pixels", n_pixels, 1)
         if self.n_pixels > (2 * self.radius + 1) ** 2:
