@@ -23,23 +23,16 @@ from ..store import atomic_write
 from . import metrics
 from .crossval import evaluate
 from .loo import validation_curves
-from .normalised import Normalised
+from .experiments import (SPARSE_RADII, SPARSE_TARGET, TARGET, alignment_effect, best_variant, levers, levers_markdown,
+                          normalisation_effect, sparse_check, sparse_experiment, sparse_markdown, sparse_name,
+                          target_check, yes_no)
 
 __all__ = ["write_report", "measure", "report_values", "target_check", "TARGET", "sparse_check", "SPARSE_TARGET"]
 
-#: The package's target for Pixel-RR at α = 1 on London: transfer ratio, sharpness relative to MR.
-TARGET = {"transfer": 0.35, "sharp_vs_mr": 1.5}
 #: Table I of the paper, parameters x 10^4 (per channel, 128 x 128).
 PAPER_TABLE1 = {"StarGAN": 850, "GANimation": 850, "MR": 16.2, "Pixel-KR": 655, "Pixel-RR": 3.28}
 #: The rows of the main table, by role (the name of each row is made from its hyper-parameters).
 ROLES = ("rr_paper", "rr_loo", "kr_paper", "kr_loo", "mr", "global", "sparse")
-#: Targets of the sparse field (default SparseFieldRidge) at α = 1: transfer over the face, speckle vs Pixel-RR.
-SPARSE_TARGET = {"transfer": 0.46, "speckle_vs_rr": 1.1}
-#: The sparse-field table: radii x (locality, smoothness) — each term alone, both, neither.
-SPARSE_RADII = (0, 1, 2, 4)
-SPARSE_TERMS = {"alone": (0.0, 0.0), "locality": (0.01, 0.0), "neighbours": (0.0, 2.5), "both": (0.01, 2.5)}
-
-
 def _evaluation_models(vc):
     """``{role: (row name, unfitted model)}`` for the main table."""
     kr_sigma = PAPER_SIGMA["happy"]
@@ -51,13 +44,8 @@ def _evaluation_models(vc):
                    PixelKernelRidge(vc.best_lam_kr, vc.best_sigma)),
         "mr": (f"MR (r=3, λ={PAPER_LAM:g})", MaskedRidge(PAPER_LAM, 3)),
         "global": (f"Ridge, all pixels (λ={PAPER_LAM:g})", GlobalRidge(PAPER_LAM)),
-        "sparse": (_sparse_name(SparseFieldRidge(PAPER_LAM)), SparseFieldRidge(PAPER_LAM)),
+        "sparse": (sparse_name(SparseFieldRidge(PAPER_LAM)), SparseFieldRidge(PAPER_LAM)),
     }
-
-
-def _sparse_name(s):
-    extra = (f", {s.n_pixels} px" if s.n_pixels > 1 else "") + (f", locality={s.locality:g}" if s.locality else "")
-    return f"Sparse field (R={s.radius}, σ={s.smoothness:g}{extra}, λ={s.lam:g})"
 
 
 def _timed(f, *args, **kwargs):
@@ -84,15 +72,15 @@ def measure(pairs, syn, folds=5, seed=0, progress=True, affine_pairs=None):
     rr, mr = m["names"]["rr_paper"], m["names"]["mr"]
     m["check"], m["check_crop"] = target_check(m["res"], rr, mr), target_check(m["res"], rr, mr, where="crop")
     t0 = time.perf_counter()
-    m["lev"] = _levers(pairs, m["vc"].best_lam_rr, folds, seed, progress)
-    m["lev_affine"] = (_levers(affine_pairs, m["vc"].best_lam_rr, folds, seed, progress)
+    m["lev"] = levers(pairs, m["vc"].best_lam_rr, folds, seed, progress)
+    m["lev_affine"] = (levers(affine_pairs, m["vc"].best_lam_rr, folds, seed, progress)
                        if affine_pairs is not None else None)
     m["levers_s"] = time.perf_counter() - t0
-    m["best"] = {where: _best_variant(m["lev"], m["lev_affine"], where) for where in ("face", "crop")}
+    m["best"] = {where: best_variant(m["lev"], m["lev_affine"], where) for where in ("face", "crop")}
     m["curve"] = metrics.transfer_curve(pairs.inputs, m["res"].predictions[rr], pairs.targets,
                                         alphas=np.round(np.linspace(0, 2.5, 11), 3))
     m["table1"], m["table1_s"] = _timed(_table1, pairs, syn, PAPER_SIGMA["happy"])
-    m["sparse"], m["sparse_s"] = _timed(_sparse_experiment, pairs, folds, seed, progress)
+    m["sparse"], m["sparse_s"] = _timed(sparse_experiment, pairs, folds, seed, progress)
     m["table1"].insert(2, m["sparse"]["table1_row"])
     return m
 
@@ -126,15 +114,15 @@ def report_values(m, out, n_fig=6):
         "paper_kr_cost": f"{100 * (vc.at(lam=PAPER_LAM, sigma=3.0) / vc.kr.min() - 1):.0f}",
         "target_transfer": TARGET["transfer"], "target_sharp": TARGET["sharp_vs_mr"],
         "face_frac": f"{_frac(pairs, 'face'):.0%}", "head_frac": f"{_frac(pairs, 'head'):.0%}",
-        "face_transfer": f"{check['transfer']:.3f}", "face_transfer_ok": _yes(check["transfer_ok"]),
+        "face_transfer": f"{check['transfer']:.3f}", "face_transfer_ok": yes_no(check["transfer_ok"]),
         "face_ssim": f"{check['ssim']:.3f}", "face_ssim_identity": f"{check['ssim_identity']:.3f}",
-        "face_ssim_ok": _yes(check["ssim_ok"]), "face_sharp": f"{check['sharp_vs_mr']:.2f}",
-        "face_sharp_ok": _yes(check["sharp_ok"]), "face_verdict": "met" if check["ok"] else "not met",
-        "crop_transfer": f"{crop['transfer']:.3f}", "crop_transfer_ok": _yes(crop["transfer_ok"]),
+        "face_ssim_ok": yes_no(check["ssim_ok"]), "face_sharp": f"{check['sharp_vs_mr']:.2f}",
+        "face_sharp_ok": yes_no(check["sharp_ok"]), "face_verdict": "met" if check["ok"] else "not met",
+        "crop_transfer": f"{crop['transfer']:.3f}", "crop_transfer_ok": yes_no(crop["transfer_ok"]),
         "crop_ssim": f"{crop['ssim']:.3f}", "crop_ssim_identity": f"{crop['ssim_identity']:.3f}",
-        "crop_ssim_ok": _yes(crop["ssim_ok"]), "crop_verdict": "met" if crop["ok"] else "not met",
+        "crop_ssim_ok": yes_no(crop["ssim_ok"]), "crop_verdict": "met" if crop["ok"] else "not met",
         "regions_png": _regions_figure(pairs, folder, stem),
-        "true_tone": f"{true_tone:.4f}", "levers_table": "\n".join(_levers_markdown(lev)),
+        "true_tone": f"{true_tone:.4f}", "levers_table": "\n".join(levers_markdown(lev)),
         "normalisation_png": _savefig(lev.figure(n=6, names=paper_rows, seed=m["seed"]),
                                       folder / f"{stem}_normalisation.png", dpi=72),
         "tone_none": f"{lev.row(paper_rows[0])['tone_shift']:.4f}",
@@ -211,7 +199,7 @@ def _alignment_lever(m):
             f"The tables above use it. With one affine fit of the eye and mouth landmarks per face instead "
             f"(`warp=\"affine\"`, mean face sharpness ratio "
             f"{_fmt_meta(m['affine_pairs'], 'mean_face_sharpness_ratio')}), same protocol:\n\n"
-            + "\n".join(_levers_markdown(m["lev_affine"])))
+            + "\n".join(levers_markdown(m["lev_affine"])))
 
 
 def _alpha_table(curve):
@@ -236,33 +224,6 @@ def _alpha_figure(curve, identity_ssim, name, folder, stem):
     ax[1].legend(fontsize=7)
     fig.tight_layout()
     return _savefig(fig, folder / f"{stem}_alpha.png")
-
-
-def target_check(result, model, mr, where="face"):
-    """Does ``model`` meet the package's target (:data:`TARGET`) in an :class:`EvaluationResult`?
-
-    Transfer ratio >= 0.35, SSIM >= the identity map's, sharpness >= 1.5 x MR's.
-    ``where="face"`` measures transfer and SSIM over the face region;
-    ``where="crop"`` uses SSIM over the whole crop and transfer over the
-    larger ``"head"`` region (hair, ears, background, neck included).
-    Sharpness is always over the face.  Returns the numbers and ``ok`` flags.
-    """
-    if where not in ("face", "crop"):
-        raise ValueError(f"where must be 'face' or 'crop', got {where!r}")
-    ssim_key, transfer_key = ("ssim_face", "transfer") if where == "face" else ("ssim", "transfer_head")
-    r, ident, m = result.row(model), result.row("identity"), result.row(mr)
-    sharp = r["sharpness_ratio"] / max(m["sharpness_ratio"], 1e-12)
-    out = {"transfer": r[transfer_key], "ssim": r[ssim_key], "ssim_identity": ident[ssim_key],
-           "sharp_vs_mr": sharp}
-    out["transfer_ok"] = out["transfer"] >= TARGET["transfer"]
-    out["ssim_ok"] = out["ssim"] >= out["ssim_identity"]
-    out["sharp_ok"] = sharp >= TARGET["sharp_vs_mr"]
-    out["ok"] = out["transfer_ok"] and out["ssim_ok"] and out["sharp_ok"]
-    return out
-
-
-def _yes(ok):
-    return "yes" if ok else "**no**"
 
 
 def _savefig(fig, path, dpi=80, max_bytes=280_000):
@@ -316,39 +277,6 @@ def _table1_markdown(rows):
     return lines
 
 
-def _levers(pairs, best_lam, folds, seed, progress):
-    """Pixel-RR under each normalisation and λ, with MR as the sharpness reference."""
-    models = {}
-    for norm in ("none", "minmax", "meanstd"):
-        for lam in sorted({round(best_lam, 4), 0.1, PAPER_LAM, 1.0, 2.0}):
-            models[f"Pixel-RR λ={lam:g}, {norm}"] = Normalised(PixelRidge(lam), norm)
-    models["MR"] = MaskedRidge(PAPER_LAM, 3)
-    keep = [name for name in models if name.startswith(f"Pixel-RR λ={PAPER_LAM:g},")]  # for the figure only
-    return evaluate(models, pairs, folds=folds, seed=seed, progress=progress, keep=keep)
-
-
-def _levers_markdown(res):
-    lines = ["| Pixel-RR variant | SSIM (face) | SSIM (crop) | sharpness / target | sharper than MR | "
-             "transfer (face) | transfer (head) | cosine (face) | transfer (mouth) | tone shift | "
-             "meets target: face | crop + head |", "|---|" + "---:|" * 9 + "---|---|"]
-
-    def cells(r):
-        return (f"{r['ssim_face']:.3f} | {r['ssim']:.3f} | {r['sharpness_ratio']:.3f} | ")
-
-    for r in res.table:
-        if r["model"] in ("MR", "identity", "mean target"):
-            continue
-        c, cc = target_check(res, r["model"], "MR"), target_check(res, r["model"], "MR", where="crop")
-        lines.append(f"| {r['model']} | {cells(r)}{c['sharp_vs_mr']:.2f}x | {r['transfer']:.3f} | "
-                     f"{r['transfer_head']:.3f} | {r['cosine']:.3f} | {r['transfer_mouth']:.3f} | "
-                     f"{r['tone_shift']:.4f} | {_yes(c['ok'])} | {_yes(cc['ok'])} |")
-    for name in ("MR", "identity", "mean target"):
-        r = res.row(name)
-        lines.append(f"| *{name}* | {cells(r)} | {r['transfer']:.3f} | {r['transfer_head']:.3f} | "
-                     f"{r['cosine']:.3f} | {r['transfer_mouth']:.3f} | {r['tone_shift']:.4f} | | |")
-    return lines
-
-
 def _fmt_meta(pairs, key):
     v = pairs.meta.get(key)
     return "n/a" if v is None else f"{v:.3f}"
@@ -393,36 +321,6 @@ def _regions_figure(pairs, folder, stem):
     return _savefig(fig, folder / f"{stem}_regions.png")
 
 
-def _best_variant(lev, lev_affine, where):
-    """Highest transfer among Pixel-RR variants that keep SSIM >= identity and the sharpness margin."""
-    checks = [(r["model"], "shape-warp alignment (default)", target_check(lev, r["model"], "MR", where))
-              for r in lev.table if r["model"].startswith("Pixel-RR")]
-    if lev_affine is not None:
-        checks += [(r["model"], "affine alignment", target_check(lev_affine, r["model"], "MR", where))
-                   for r in lev_affine.table if r["model"].startswith("Pixel-RR")]
-    ok = [c for c in checks if c[2]["ssim_ok"] and c[2]["sharp_ok"]]
-    return max(ok, key=lambda c: c[2]["transfer"]) if ok else None
-
-
-def _norm_effect(lev):
-    """Mean change of (transfer, face SSIM) from each normalisation vs none, over the λ values."""
-    out = {}
-    for method in ("minmax", "meanstd"):
-        rows = [r for r in lev.table if r["model"].endswith(", " + method)]
-        base = [lev.row(r["model"].rsplit(",", 1)[0] + ", none") for r in rows]
-        out[method] = (np.mean([r["transfer"] - b["transfer"] for r, b in zip(rows, base)]),
-                       np.mean([r["ssim_face"] - b["ssim_face"] for r, b in zip(rows, base)]))
-    return out
-
-
-def _alignment_effect(lev, lev_affine):
-    """Mean change of face SSIM and transfer over the Pixel-RR variants: shape warp minus affine."""
-    names = [r["model"] for r in lev.table if r["model"].startswith("Pixel-RR")]
-    d = {k: np.mean([lev.row(n)[k] - lev_affine.row(n)[k] for n in names]) for k in ("ssim_face", "transfer")}
-    d["identity_ssim"] = lev.row("identity")["ssim_face"] - lev_affine.row("identity")["ssim_face"]
-    return d
-
-
 def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_affine):
     r, m, ident = res.row(rr), res.row(mr), res.row("identity")
     alpha_needed = TARGET["transfer"] / max(check_crop["transfer"], 1e-12)
@@ -449,7 +347,7 @@ def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_a
             parts.append(f"Best variant {label} (λ x normalisation x alignment, keeping SSIM ≥ identity and "
                          f"≥ {TARGET['sharp_vs_mr']}x MR's sharpness): transfer {c['transfer']:.3f} ({name}, {kind})"
                          f" — target {'met' if c['transfer_ok'] else 'not met'}.")
-    ne = _norm_effect(lev)
+    ne = normalisation_effect(lev)
     parts.append(f"Larger λ raises transfer by pulling every face towards the mean smile, at the cost of SSIM and "
                  f"sharpness (section 3); on average over λ, min-max scaling changes transfer by "
                  f"{ne['minmax'][0]:+.3f} and face SSIM by {ne['minmax'][1]:+.3f}, mean/std matching by "
@@ -459,7 +357,7 @@ def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_a
                  f"(mean tone shift {tone[0]:.4f} vs {metrics.tone_shift(pairs.inputs, pairs.targets).mean():.4f} for the "
                  f"true smiles); mean/std matching removes that ({tone[-1]:.4f}).")
     if lev_affine is not None:
-        d = _alignment_effect(lev, lev_affine)
+        d = alignment_effect(lev, lev_affine)
         parts.append(f"Warping faces onto the mean landmark shape, rather than one affine fit per face, changes "
                      f"Pixel-RR's face SSIM by {d['ssim_face']:+.3f} and its transfer by {d['transfer']:+.3f} on "
                      f"average (identity's face SSIM {d['identity_ssim']:+.3f}).")
@@ -472,63 +370,6 @@ def _closing(res, rr, mr, check, check_crop, best, vc, vc_syn, pairs, lev, lev_a
 
 
 # --------------------------------------------------------------------------- sparse receptive fields
-def _sparse_experiment(pairs, folds, seed, progress):
-    """The sparse-field table (radius x locality x neighbour terms, and two pixels), the offset field, Table I."""
-    models = {"Pixel-RR": PixelRidge(PAPER_LAM)}
-    for radius in SPARSE_RADII:
-        for terms, (locality, smoothness) in SPARSE_TERMS.items():
-            if radius > 0 or terms == "alone":  # at radius 0 every variant is Pixel-RR
-                models[f"R={radius}, {terms}"] = SparseFieldRidge(PAPER_LAM, radius, 1, locality, smoothness)
-    two = SparseFieldRidge(PAPER_LAM, n_pixels=2, smoothness=2.0)
-    models[f"R={two.radius}, 2 pixels, σ={two.smoothness:g}"] = two
-    default = SparseFieldRidge(PAPER_LAM)
-    same = [k for k, v in models.items() if isinstance(v, SparseFieldRidge) and v.get_params() == default.get_params()]
-    if same:  # the default is one of the rows: mark it rather than fit it twice
-        models = {(f"{k} (default)" if k == same[0] else k): v for k, v in models.items()}
-        name = f"{same[0]} (default)"
-    else:
-        name = _sparse_name(default)
-        models[name] = default
-    res = evaluate(models, pairs, folds=folds, seed=seed, progress=progress, keep=[])
-    t0 = time.perf_counter()
-    fitted = SparseFieldRidge(PAPER_LAM).fit(pairs.inputs, pairs.targets)
-    fit_s = time.perf_counter() - t0
-    size = pairs.inputs.shape[1]
-    row = (f"Sparse field (R = {fitted.radius}, 1 pixel; offsets not counted)", fitted.n_params, None,
-           f"{fit_s:.2f}", f"{size}x{size}")
-    return {"res": res, "default": name, "fitted": fitted, "table1_row": row,
-            "mean_input": pairs.inputs.mean(axis=0), "name": pairs.name, "n": len(pairs)}
-
-
-def sparse_check(result, model, rr="Pixel-RR"):
-    """Does ``model`` meet :data:`SPARSE_TARGET` in an :class:`EvaluationResult` (with a Pixel-RR row ``rr``)?
-
-    Transfer over the face >= 0.46, face SSIM >= the identity map's, speckle
-    <= 1.1 x Pixel-RR's.  Returns the numbers and ``ok`` flags.
-    """
-    r, ident, ref = result.row(model), result.row("identity"), result.row(rr)
-    out = {"transfer": r["transfer"], "ssim": r["ssim_face"], "ssim_identity": ident["ssim_face"],
-           "speckle_vs_rr": r["speckle"] / max(ref["speckle"], 1e-12)}
-    out["transfer_ok"] = out["transfer"] >= SPARSE_TARGET["transfer"]
-    out["ssim_ok"] = out["ssim"] >= out["ssim_identity"]
-    out["speckle_ok"] = out["speckle_vs_rr"] <= SPARSE_TARGET["speckle_vs_rr"]
-    out["ok"] = out["transfer_ok"] and out["ssim_ok"] and out["speckle_ok"]
-    return out
-
-
-def _sparse_markdown(res):
-    lines = ["| model | transfer (face) | transfer (mouth) | SSIM (face) | sharpness / target | speckle vs Pixel-RR | "
-             "fit s | meets the targets |", "|---|" + "---:|" * 6 + "---|"]
-    for r in res.table:
-        if r["model"] == "mean target":
-            continue
-        c = sparse_check(res, r["model"])
-        meets = "" if r["model"] == "identity" else _yes(c["ok"])
-        lines.append(f"| {r['model']} | {r['transfer']:.3f} | {r['transfer_mouth']:.3f} | {r['ssim_face']:.3f} | "
-                     f"{r['sharpness_ratio']:.3f} | {c['speckle_vs_rr']:.3f} | {r['fit_s']:.2f} | {meets} |")
-    return "\n".join(lines)
-
-
 def _sparse_values(sp, seconds, folder, stem):
     res, name = sp["res"], sp["default"]
     c = sparse_check(res, name)
@@ -545,7 +386,7 @@ def _sparse_values(sp, seconds, folder, stem):
                f"**{'met' if c['ok'] else 'not met'}**; with two chosen pixels ({two}) transfer "
                f"{c2['transfer']:.3f}, speckle {c2['speckle_vs_rr']:.2f}x: **{'met' if c2['ok'] else 'not met'}**. "
                f"Choosing alone (R = {max(SPARSE_RADII)}) speckles the hair ({alone['speckle_vs_rr']:.2f}x).")
-    return {"sparse_table": _sparse_markdown(res), "sparse_s": f"{seconds:.0f}",
+    return {"sparse_table": sparse_markdown(res), "sparse_s": f"{seconds:.0f}",
             "sparse_png": _savefig(fig, folder / f"{stem}_sparse_field.png", dpi=72),
             "sparse_lam": f"{PAPER_LAM:g}", "sparse_closing": closing,
             "sparse_target_transfer": SPARSE_TARGET["transfer"],

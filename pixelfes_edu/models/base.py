@@ -33,6 +33,8 @@ FILE_LAYOUTS = {
     "SparseFieldRidge": [dict(weight="IM", bias="I", offset="IM2")],
 }
 _METADATA = ("format_version", "kind", "input_shape")
+#: Learned entries that are text, not arrays.
+TEXT_STATE = ("basis",)
 
 #: The paper's hyper-parameters: λ for every model, σ of Pixel-KR by target expression.
 PAPER_LAM = 0.4
@@ -334,6 +336,9 @@ def _scalar(arrays, key, kinds):
 def _check_state(kind, state, input_shape, params):
     """Every learned array present, real and finite, with the shape :data:`FILE_LAYOUTS` gives."""
     for name, a in state.items():
+        if name in TEXT_STATE:
+            _scalar(state, name, "U")  # a label saved beside the arrays (e.g. which basis Pixel-KR's coefficients use)
+            continue
         if a.dtype.kind not in "iuf":
             raise _FileProblem(f"{name} must be a real number array, got dtype {a.dtype}")
         if name in ("X", "T"):  # stored training images
@@ -353,10 +358,11 @@ def _check_state(kind, state, input_shape, params):
         known["Q"] = params["field"] ** 2 + 1
     if "n_pixels" in params:
         known["M"] = params["n_pixels"]
-    fits = [layout for layout in layouts if set(layout) == set(state)]
+    arrays = set(state) - set(TEXT_STATE)
+    fits = [layout for layout in layouts if set(layout) == arrays]
     if not fits:
         want = " or ".join(", ".join(sorted(layout)) for layout in layouts)
-        raise _FileProblem(f"a {kind} file holds the arrays {want}; this one holds {', '.join(sorted(state))}")
+        raise _FileProblem(f"a {kind} file holds the arrays {want}; this one holds {', '.join(sorted(arrays))}")
     free = {}
     for name, dims in fits[0].items():
         want = []

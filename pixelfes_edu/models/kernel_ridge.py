@@ -261,6 +261,8 @@ class PixelKernelRidge(Streaming, PixelModel):
 
     def _moments(self, x, t, degree):
         """Chebyshev moments ``(mu (2 degree + 1, D), nu (degree + 1, D))`` of the pairs ``x, t`` ``(n, D)``."""
+        check_allocation(8 * (3 * degree + 2) * x.shape[1], f"Pixel-KR's Chebyshev moments (degree {degree} for "
+                         f"σ = {self.sigma:g}, {x.shape[1]:,} pixel-channels)", "use a larger σ or smaller images")
         mu, nu = np.empty((2 * degree + 1, x.shape[1])), np.empty((degree + 1, x.shape[1]))
 
         def work(sl):
