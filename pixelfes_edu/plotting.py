@@ -242,6 +242,49 @@ def colourise(a, cmap="RdBu_r", vmin=None, vmax=None):
     return matplotlib.colormaps[cmap](np.clip(z, 0, 1))[..., :3]
 
 
+def colourbar(cmap, vmin, vmax, size, label_px=11):
+    """A colour bar as a grid cell: float RGB ``size = (h, w)``, the bar on the left, its ends and middle labelled.
+
+    Put it beside a :func:`colourise` map in :func:`grid_image`, so the colours
+    of a map in a widget can be read as numbers.
+
+    >>> cell = colourbar("magma", 0.0, 0.5, (64, 64))
+    >>> top = colourise(np.array([[0.5]]), "magma", 0, 0.5)[0, 0]     # the colour of vmax
+    >>> cell.shape, bool(np.allclose(cell[0, 3], top, atol=0.003))
+    ((64, 64, 3), True)
+    """
+    from PIL import Image, ImageDraw
+
+    h, w = size
+    bar = max(6, w // 8)
+    ramp = np.repeat(np.linspace(vmax, vmin, h)[:, None], bar, axis=1)
+    canvas = np.full((h, w, 3), 255, np.uint8)
+    canvas[:, 2:2 + bar] = to_uint8(colourise(ramp, cmap, vmin, vmax))
+    pil = Image.fromarray(canvas)
+    draw, font = ImageDraw.Draw(pil), _font(label_px)
+    for frac, v in ((0.0, vmax), (0.5, (vmin + vmax) / 2), (1.0, vmin)):
+        y = round(frac * (h - 1))
+        draw.line([(2 + bar, y), (5 + bar, y)], fill=(0, 0, 0))
+        draw.text((7 + bar, int(np.clip(y - label_px / 2, 0, h - label_px - 2))), f"{v:.3g}", fill=(0, 0, 0), font=font)
+    return np.asarray(pil) / 255.0
+
+
+def colour_wheel(size):
+    """The key of :func:`offset_colours`: float RGB ``(size, size, 3)``, white outside the disc.
+
+    >>> key = colour_wheel(41)
+    >>> key[20, 40].round(2).tolist(), key[20, 20].tolist(), key[0, 0].tolist()
+    ([1.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    """
+    from matplotlib.colors import hsv_to_rgb
+
+    r = np.linspace(-1, 1, size)
+    ky, kx = np.meshgrid(r, r, indexing="ij")
+    wheel = hsv_to_rgb(np.stack([(np.arctan2(-ky, kx) / (2 * np.pi)) % 1, np.clip(np.hypot(ky, kx), 0, 1),
+                                 np.ones_like(kx)], axis=-1))
+    return np.where((np.hypot(ky, kx) <= 1)[..., None], wheel, 1.0)
+
+
 # --------------------------------------------------------------------------- model pictures
 def channel_mean(a):
     a = np.asarray(a, dtype=np.float64)
@@ -469,14 +512,7 @@ def offset_field(model, background=None, channel=None, pick=0, step=4, cell=3.4)
     a.imshow(offset_colours(model, channel, pick))
     a.set_title("direction the content moved", fontsize=9)
     key = a.inset_axes([0.78, 0.0, 0.22, 0.22])  # the colour wheel itself, as a legend
-    r = np.linspace(-1, 1, 41)
-    ky, kx = np.meshgrid(r, r, indexing="ij")
-    inside = np.hypot(ky, kx) <= 1
-    from matplotlib.colors import hsv_to_rgb
-
-    wheel = hsv_to_rgb(np.stack([(np.arctan2(-ky, kx) / (2 * np.pi)) % 1, np.clip(np.hypot(ky, kx), 0, 1),
-                                 np.ones_like(kx)], axis=-1))
-    key.imshow(np.where(inside[..., None], wheel, 1.0))
+    key.imshow(colour_wheel(41))
     key.set_xticks([])
     key.set_yticks([])
     if background is not None:

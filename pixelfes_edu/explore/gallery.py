@@ -15,7 +15,7 @@ from .. import plotting
 from ..evaluation.metrics import apply_intensity
 from ..faces import FaceNotFoundError, Landmarks, align_face, detect_landmarks, draw_landmarks, synthesize
 from ..faces.image import CorruptFileError, read_photo
-from .controls import Explorer, alpha_slider, ipywidgets, lam_slider
+from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider
 
 __all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes', 'parse_mouth', 'coordinate_grid', 'preview']
 
@@ -151,8 +151,9 @@ class GalleryExplorer(Explorer):
                            continuous_update=False)
         self.mouth = w.Text(placeholder="x, y (optional, with eyes)", description="mouth", continuous_update=False)
         self.landmarks_on = w.Checkbox(value=False, description="show landmarks")
-        self.image = w.Image(format="png")
-        self.photo_view = w.Image(format="jpeg", layout=w.Layout(display="none"))  # shown once there is a photo
+        self.image = image_widget()
+        self.photo_view = image_widget("jpeg", pixels=False)
+        self.photo_view.layout.display = "none"  # shown once there is a photo
         self.download = w.HTML("")
         self.full_res = w.Button(description="full-resolution result", disabled=True)
         self.show.observe(lambda ch: self._on_model(), "value")
@@ -164,6 +165,7 @@ class GalleryExplorer(Explorer):
         self.landmarks_on.observe(lambda ch: self._draw_photo(), "value")
         self.full_res.on_click(lambda b: self._make_download())
         self.widget = w.VBox([  # your photo's controls and result first, the gallery grid last
+            self.style,
             w.HBox([self.show, self.lam, self.alpha]),
             w.HBox([self.upload, self.landmarks_on, self.full_res]),
             w.HBox([self.eyes, self.mouth]),

@@ -5,7 +5,7 @@ import numpy as np
 from .. import plotting
 from ..faces.geometry import canonical_points
 from ..models import PixelKernelRidge, PixelRidge
-from .controls import Explorer, ipywidgets, lam_slider, sigma_slider
+from .controls import Explorer, image_widget, ipywidgets, lam_slider, sigma_slider
 
 __all__ = ['PixelInspector']
 
@@ -49,15 +49,15 @@ class PixelInspector(Explorer):
         self.channel = w.Dropdown(options=[(n, i) for i, n in enumerate(["red", "green", "blue", "alpha"][:nc])]
                                   if nc > 1 else [("grey", 0)], value=channel, description="channel")
         self.lam, self.sigma = lam_slider(lam), sigma_slider(sigma)
-        self.face = w.Image(format="png")
-        self.plot = w.Image(format="png")
+        self.face = image_widget()
+        self.plot = image_widget(pixels=False)  # a matplotlib figure
         self.image = self.plot
         for c in (self.row, self.col, self.channel):
             c.observe(lambda ch: self._refit(), "value")
         self.lam.observe(lambda ch: self._update(lam=ch["new"]), "value")
         self.sigma.observe(lambda ch: self._update(sigma=ch["new"]), "value")
         controls = w.VBox([self.row, self.col, self.channel, self.lam, self.sigma, self.status])
-        self.widget = w.VBox([w.HBox([self.face, controls]), self.plot])
+        self.widget = w.VBox([self.style, w.HBox([self.face, controls]), self.plot])
         self._refit()
 
     def values(self):

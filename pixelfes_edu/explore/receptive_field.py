@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import plotting
 from ..models import MaskedRidge, PixelRidge
-from .controls import Explorer, column_labels, ipywidgets, lam_slider
+from .controls import Explorer, column_labels, image_widget, ipywidgets, lam_slider
 
 __all__ = ['ReceptiveFieldExplorer']
 
@@ -43,10 +43,10 @@ class ReceptiveFieldExplorer(Explorer):
         self.field = w.SelectionSlider(options=[int(f) for f in fields], value=field, description="field r",
                                        continuous_update=False)
         self.lam = lam_slider(lam, continuous=False)
-        self.image, self.info = w.Image(format="png"), w.HTML("")
+        self.image, self.info = image_widget(), w.HTML("")
         self.field.observe(lambda ch: self._draw(), "value")
         self.lam.observe(lambda ch: self._on_lam(), "value")
-        self.widget = w.VBox([w.HBox([self.field, self.lam]), self.status, self.image, self.info])
+        self.widget = w.VBox([self.style, w.HBox([self.field, self.lam]), self.status, self.image, self.info])
         self._draw()
 
     def model(self, r=None):
@@ -77,11 +77,13 @@ class ReceptiveFieldExplorer(Explorer):
         self.max_diff = float(diff.max())  # largest |MR - Pixel-RR| on the shown faces
         dmax = max(float(diff_img.max()), 1e-12)
         self.image.value = plotting.grid_png(
-            [x, ym, yr, t, [plotting.colourise(d, "magma", 0, dmax) for d in diff_img]],
+            [x, ym, yr, t, [plotting.colourise(d, "magma", 0, dmax) for d in diff_img]
+             + [plotting.colourbar("magma", 0, dmax, diff_img.shape[1:])]],
             row_labels=["input", f"MR r={r}", "Pixel-RR", "target", "|MR - RR|"],
             col_labels=column_labels(self.test, self.n_show), scale=self.scale)
         self.info.value = (
             f"max |MR(r={r}) - Pixel-RR| on the shown faces: {self.max_diff:.2e} "
-            f"(difference row scaled to that max) · parameters per channel: MR {m.n_params:,} vs Pixel-RR "
+            f"(the difference row's colour bar goes from 0 to the largest difference shown) · "
+            f"parameters per channel: MR {m.n_params:,} vs Pixel-RR "
             f"{self.rr.n_params:,} · fit time: MR {self.fit_seconds[r]:.2f} s, "
             f"Pixel-RR {self.fit_seconds['Pixel-RR']:.2f} s")

@@ -7,7 +7,7 @@ import numpy as np
 from .. import plotting
 from ..evaluation.metrics import apply_intensity
 from ..models import PixelRidge, SparseFieldRidge
-from .controls import Explorer, alpha_slider, column_labels, ipywidgets, lam_slider, mean_psnr
+from .controls import Explorer, alpha_slider, column_labels, image_widget, ipywidgets, lam_slider, mean_psnr
 
 __all__ = ["SparseFieldExplorer"]
 
@@ -68,15 +68,15 @@ class SparseFieldExplorer(Explorer):
         self.smoothness = w.FloatSlider(value=smoothness, min=0.0, max=5.0, step=0.25,
                                         description="smoothness σ", **slow)
         self.alpha = alpha_slider(alpha)
-        self.image, self.field, self.info = w.Image(format="png"), w.Image(format="png"), w.HTML("")
+        self.image, self.field, self.info = image_widget(), image_widget(), w.HTML("")
         for control in (self.radius, self.lam, self.locality, self.smoothness):
             control.observe(lambda ch: self._on_model(), "value")
         self.alpha.observe(lambda ch: self._draw(), "value")
         self.widget = w.VBox([
-            w.HBox([self.radius, self.lam]), w.HBox([self.locality, self.smoothness, self.alpha]),
+            self.style, w.HBox([self.radius, self.lam]), w.HBox([self.locality, self.smoothness, self.alpha]),
             self.status, w.HBox([self.image, w.VBox([
                 w.HTML("<b>where each pixel looks</b><br>hue: direction the content moved<br>"
-                       "(→ red, ↑ green, ← cyan, ↓ violet)<br>white: stays put (Pixel-RR)"),
+                       "(→ red, ↑ green, ← cyan, ↓ violet;<br>the key on the right)<br>white: stays put (Pixel-RR)"),
                 self.field])]),
             self.info,
         ])
@@ -106,7 +106,8 @@ class SparseFieldExplorer(Explorer):
         self.image.value = plotting.grid_png(
             [x, ys, yr, t], row_labels=["input", f"sparse R={m.radius} α={a:.2f}", f"Pixel-RR α={a:.2f}", "target"],
             col_labels=column_labels(self.test, self.n_show), scale=self.scale)
-        self.field.value = plotting.to_png(plotting.offset_colours(m), scale=2 * self.scale)
+        colours = plotting.offset_colours(m)
+        self.field.value = plotting.grid_png([[colours, plotting.colour_wheel(colours.shape[0])]], scale=2 * self.scale)
         test = self.test
         y_all = apply_intensity(test.inputs, m.predict(test.inputs), a)
         r_all = apply_intensity(test.inputs, self.rr.predict(test.inputs), a)

@@ -6,8 +6,8 @@ import time
 from .. import plotting
 from ..evaluation.metrics import apply_intensity
 from ..models import PixelRidge
-from .controls import (Explorer, alpha_slider, check_same_expressions, column_labels, expression_dict, ipywidgets,
-                       lam_slider, mean_psnr)
+from .controls import (Explorer, alpha_slider, check_same_expressions, column_labels, expression_dict, image_widget,
+                       ipywidgets, lam_slider, mean_psnr)
 
 __all__ = ['TrainingExplorer']
 
@@ -42,13 +42,13 @@ class TrainingExplorer(Explorer):
         self.models = {}
         self.lam, self.alpha = lam_slider(lam), alpha_slider(alpha)
         self.expression = w.Dropdown(options=list(self.train), description="expression")
-        self.image, self.maps = w.Image(format="png"), w.Image(format="png")
+        self.image, self.maps = image_widget(), image_widget()
         self.metrics = w.HTML("")
         self.lam.observe(lambda ch: self._on_lam(), "value")
         self.alpha.observe(lambda ch: self._draw(), "value")
         self.expression.observe(lambda ch: self._on_lam(), "value")
         self.widget = w.VBox([
-            w.HBox([self.expression, self.lam, self.alpha]),
+            self.style, w.HBox([self.expression, self.lam, self.alpha]),
             self.status, self.image, self.metrics,
             w.HTML("<b>Pixel-RR weight and bias maps</b> (red: w &gt; 1 / b &gt; 0, blue: w &lt; 1 / b &lt; 0, "
                    "white: identity)"),
@@ -97,6 +97,8 @@ class TrainingExplorer(Explorer):
             f"data: {test.source}")
         if maps:
             wmap, bmap, dw, db = plotting.weight_bias_arrays(self.model)
-            self.maps.value = plotting.grid_png(
-                [[plotting.colourise(wmap, vmin=1 - dw, vmax=1 + dw), plotting.colourise(bmap, vmin=-db, vmax=db)]],
-                col_labels=[f"w: {1 - dw:.2f}..{1 + dw:.2f}", f"b: {-db:.2f}..{db:.2f}"], scale=max(self.scale, 1))
+            cells = [plotting.colourise(wmap, vmin=1 - dw, vmax=1 + dw),
+                     plotting.colourbar("RdBu_r", 1 - dw, 1 + dw, wmap.shape),
+                     plotting.colourise(bmap, vmin=-db, vmax=db), plotting.colourbar("RdBu_r", -db, db, wmap.shape)]
+            self.maps.value = plotting.grid_png([cells], col_labels=["weight w", "", "bias b", ""],
+                                                scale=max(self.scale, 1))
