@@ -3,7 +3,7 @@
     python benchmarks/core.py        # prints the table; benchmarks/run.py includes it
 
 Data are random images of the paper's size (speed does not depend on content;
-Pixel-KR's basis rank depends on σ, so σ is the paper's 3 for neutral→happy).
+Pixel-KR's basis size depends on σ, so σ is the paper's 3 for neutral→happy).
 The MR row times the MR authors' own training loop (re-implemented in
 benchmarks/mr_authors.py) on the same data in the same run.
 """
@@ -103,7 +103,7 @@ def rows():
         k.predict(X[:1])
         t_kr = time.perf_counter() - t0
         row(f"Pixel-KR fit+predict 128x128x3 N={n} σ=3", t_kr, "s", f"<= {target} s", t_kr <= target,
-            f"basis rank {k.basis_.rank}")
+            f"basis size {k.basis_.n_features}")
         if n == 102:
             refit = best_of(lambda: pfe.PixelKernelRidge(0.4, 3.0).fit(X, T), 3)
             t_lam = best_of(lambda: k.update(lam=0.2), 5)
@@ -115,7 +115,7 @@ def rows():
                 k.update(sigma=sigma)
                 t_sig = time.perf_counter() - t0
                 row(f"Pixel-KR σ update ({before:g} -> {sigma:g}), N=102", t_sig, "s", f"<= {goal:g} s (slider)",
-                    t_sig <= goal, f"basis rank {k.basis_.rank}")
+                    t_sig <= goal, f"basis size {k.basis_.n_features}")
 
     X = rng.random((400, 128, 128, 3))
     t_g = best_of(lambda: pfe.GlobalRidge(0.4).fit(X, X), 1)

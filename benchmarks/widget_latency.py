@@ -91,7 +91,7 @@ def rows():
     try:
         for s, target in ((1.0, 1000), (0.3, 1000), (0.1, 2000), (3.0, 1000)):
             ms = _moves(ke.sigma, [s])
-            row(f"KernelExplorer σ -> {s:g}", ms, target, f"basis rank {ke.kr.basis_.rank}; busy note "
+            row(f"KernelExplorer σ -> {s:g}", ms, target, f"basis size {ke.kr.basis_.n_features}; busy note "
                 f"{'shown' if notes[-1] else 'NOT shown'}", first=True)
         row("KernelExplorer λ (σ = 3)", _moves(ke.lam, LAMS[:5]), 150, f"refits {ke.n_fits - 1}")
     finally:

@@ -70,7 +70,7 @@ def loo_pixel_kernel_ridge(X, T, sigmas, lams, region=DEFAULT_REGION, max_pixels
     The smoother of kernel ridge is ``S = K (K + λ I)^-1``; its left-out
     residual is ``(t_n - y_n) / (1 - S_nn)``.  As in ``PixelKernelRidge``, the
     kernel is written exactly as ``K = Φ Φ^T`` with the shared finite Mercer
-    basis (rank ``r`` << N), so with the eigendecomposition
+    basis (``M`` features, M << N), so with the eigendecomposition
     ``Φ^T Φ = V diag(e) V^T`` and ``Ψ = Φ V`` every λ costs only
     ``S_nn = Σ_k Ψ_nk² / (e_k + λ)`` and ``y_n = Σ_k Ψ_nk (Ψ^T t)_k / (e_k + λ)``.
 
@@ -95,10 +95,10 @@ def loo_pixel_kernel_ridge(X, T, sigmas, lams, region=DEFAULT_REGION, max_pixels
         basis = MercerBasis(float(sigma))
         for s in range(0, P, batch):
             xb = x[:, s:s + batch].T  # (B, N)
-            if basis.rank < N:
-                Phi = basis(xb)  # (B, N, r): K = Phi Phi^T exactly
-                e, V = np.linalg.eigh(Phi.transpose(0, 2, 1) @ Phi)  # (B, r), (B, r, r)
-                Psi = Phi @ V  # (B, N, r)
+            if basis.n_features < N:
+                Phi = basis(xb)  # (B, N, M): K = Phi Phi^T exactly
+                e, V = np.linalg.eigh(Phi.transpose(0, 2, 1) @ Phi)  # (B, M), (B, M, M)
+                Psi = Phi @ V  # (B, N, M)
             else:  # basis no smaller than N: eigendecompose K = U diag(e) U^T itself (Eq. 12)
                 e, U = np.linalg.eigh(gaussian_kernel(xb[:, :, None], xb[:, None, :], sigma))
                 Psi = U * np.sqrt(np.maximum(e, 0))[:, None, :]
@@ -106,7 +106,7 @@ def loo_pixel_kernel_ridge(X, T, sigmas, lams, region=DEFAULT_REGION, max_pixels
             q = np.einsum("bnr,nb->br", Psi, t[:, s:s + batch])  # Ψ^T t
             tb = t[:, s:s + batch].T  # (B, N)
             for j, lam in enumerate(lams):
-                inv = 1.0 / (e + lam)  # (B, r)
+                inv = 1.0 / (e + lam)  # (B, M)
                 y = np.einsum("bnr,br->bn", Psi, q * inv)
                 snn = np.einsum("bnr,br->bn", Psi**2, inv)
                 out[i, j] += (((tb - y) / (1 - snn)) ** 2).sum()

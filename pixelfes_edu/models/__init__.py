@@ -31,9 +31,10 @@ Table I (per channel), ``save(path)`` / :func:`load_model`.
 This package imports numpy only (and the standard library).
 """
 from .base import FORMAT_VERSION, MODEL_KINDS, PAPER_LAM, PAPER_SIGMA, NotFittedError, PixelModel, load_model
-from .global_ridge import GlobalRidge
-from .kernel_ridge import MAX_SIGMA, MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel
-from .masked_ridge import MaskedRidge
+from .global_ridge import GlobalRidge, predict_dual, solve_dual
+from .kernel_ridge import (MAX_SIGMA, MIN_SIGMA, MercerBasis, PixelKernelRidge, PixelLUT, gaussian_kernel, predict_eq16,
+                           solve_eq14, solve_eq14_features)
+from .masked_ridge import MaskedRidge, solve_masked
 from .pixel_ridge import PixelRidge, solve_eq6
 from .sparse_field import SparseFieldRidge
 
@@ -41,4 +42,5 @@ __all__ = [
     "PixelRidge", "PixelKernelRidge", "MaskedRidge", "GlobalRidge", "PixelLUT", "load_model",
     "PixelModel", "NotFittedError", "FORMAT_VERSION", "MODEL_KINDS", "MIN_SIGMA", "MAX_SIGMA", "MercerBasis",
     "gaussian_kernel", "solve_eq6", "PAPER_LAM", "PAPER_SIGMA", "SparseFieldRidge",
+    "solve_dual", "predict_dual", "solve_eq14", "predict_eq16", "solve_eq14_features", "solve_masked",
 ]

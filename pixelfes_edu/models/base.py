@@ -22,7 +22,7 @@ FORMAT_VERSION = 1
 #: The learned arrays of each kind's file, one layout per solver: name -> shape as a string of
 #: dimensions: ``I`` the image shape ``(H, W[, C])``, ``H``, ``W``, ``K`` channels (1 for grey),
 #: ``D = H*W*K``, ``P = H*W``, ``Q = field**2 + 1``, ``M = n_pixels``, a digit for itself, and
-#: ``N`` (training pairs) and ``R`` (rank of the kernel basis), which must agree across the
+#: ``N`` (training pairs) and ``R`` (the number of kernel basis features), which must agree across the
 #: arrays of one file.  Kinds not listed here get the checks every file gets (finite values, a
 #: working prediction).
 FILE_LAYOUTS = {

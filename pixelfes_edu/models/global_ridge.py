@@ -6,6 +6,36 @@ from .base import PixelModel
 from .streaming import Streaming
 
 
+def solve_dual(eigval, eigvec, T, lam):
+    """Eq. 2 in dual form: the coefficients ``(X X^T + λI)^-1 T``, from ``X X^T = V diag(e) V^T``.
+
+    With images as rows of ``X`` (N x D) and ``T``, ``W = T^T X (X^T X + λI)^-1``
+    (Eq. 2) equals ``T^T (X X^T + λI)^-1 X``: only the N x N Gram matrix is
+    inverted, and its eigendecomposition makes every λ one division.
+    Broadcasts over a leading channel axis.
+
+    >>> rng = np.random.default_rng(0); X, T = rng.random((4, 9)), rng.random((4, 9))
+    >>> e, V = np.linalg.eigh(X @ X.T)
+    >>> bool(np.allclose(solve_dual(e, V, T, 0.4), np.linalg.solve(X @ X.T + 0.4 * np.eye(4), T)))
+    True
+    """
+    return (eigvec / (eigval + lam)[..., None, :]) @ eigvec.swapaxes(-1, -2) @ T
+
+
+def predict_dual(X, dual, x):
+    """``W x`` of Eq. 2 without ``W``: ``dual^T (X x)``, the training images weighted by their similarity to ``x``.
+
+    ``X`` ``(..., N, D)`` training images, ``dual`` ``(..., N, D)`` from :func:`solve_dual`, ``x`` ``(..., M, D)``.
+
+    >>> rng = np.random.default_rng(0); X, T, x = rng.random((4, 9)), rng.random((4, 9)), rng.random((2, 9))
+    >>> W = T.T @ X @ np.linalg.inv(X.T @ X + 0.4 * np.eye(9))                  # Eq. 2, D x D
+    >>> e, V = np.linalg.eigh(X @ X.T)
+    >>> bool(np.allclose(predict_dual(X, solve_dual(e, V, T, 0.4), x), x @ W.T))
+    True
+    """
+    return (x @ X.swapaxes(-1, -2)) @ dual
+
+
 class GlobalRidge(Streaming, PixelModel):
     """Ridge regression over all pixels (Eqs. 1-2): every output pixel sees every input pixel.
 
@@ -67,16 +97,12 @@ class GlobalRidge(Streaming, PixelModel):
         self.eigval_, self.eigvec_ = np.linalg.eigh(self.gram_)
 
     def _solve(self):
-        # dual_ = (X X^T + lam I)^-1 T, (C, N, D): then W x = dual_^T (X x)
-        inv = (self.eigvec_ / (self.eigval_ + self.lam)[:, None, :]) @ self.eigvec_.transpose(0, 2, 1)
-        self.dual_ = inv @ self.T_
+        self.dual_ = solve_dual(self.eigval_, self.eigvec_, self.T_, self.lam)  # (C, N, D), Eq. 2
         return self
 
     def predict(self, X):
         X, single = self._prepare_predict(X)
-        x = _channels_first(X, len(self.X_))  # (C, M, D)
-        kx = self.X_ @ x.transpose(0, 2, 1)  # X x: similarity to every training image, (C, N, M)
-        Y = kx.transpose(0, 2, 1) @ self.dual_  # (C, M, D)
+        Y = predict_dual(self.X_, self.dual_, _channels_first(X, len(self.X_)))  # (C, M, D)
         Y = np.moveaxis(Y, 0, -1).reshape(X.shape)
         return Y[0] if single else Y
 

@@ -13,14 +13,15 @@ from .streaming import Streaming
 _BYTES_PER_BATCH = 8 * 2**20
 #: The λ solve takes bigger batches: each step of the batched Cholesky is one numpy call for all of them.
 _BYTES_PER_SOLVE = 32 * 2**20
-#: The per-pixel r x r systems are kept (for instant λ moves) when they take at most this much memory.
+#: The per-pixel M x M systems (M = the basis size) are kept (for instant λ moves) when they take at most this much
+#: memory.
 _BYTES_KEPT = 64 * 2**20
 #: Saved with a model's primal coefficients: the feature basis they are coefficients of.
 _BASIS = "chebyshev-eigen"
-#: Smallest σ: the finite basis reproduces the kernel to 1e-12 from here up (tested), and its rank
+#: Smallest σ: the finite basis reproduces the kernel to 1e-12 from here up (tested), and its size
 #: (about 4/σ) stays small enough to fit 128x128x3 faces in seconds.
 MIN_SIGMA = 0.05
-#: Largest σ: from σ = 100 the kernel is flat to 1e-5 over the pixel range (rank 3) and Pixel-KR is
+#: Largest σ: from σ = 100 the kernel is flat to 1e-5 over the pixel range (3 features) and Pixel-KR is
 #: a smooth curve through the data; far beyond, σ² overflows.  The basis is exact up to here (tested).
 MAX_SIGMA = 1e6
 
@@ -28,6 +29,45 @@ MAX_SIGMA = 1e6
 def gaussian_kernel(a, b, sigma):
     """Eq. 12: ``k(a, b) = exp(-(a - b)^2 / (2 sigma^2))``, elementwise with broadcasting."""
     return np.exp(-((a - b) ** 2) / (2.0 * sigma**2))
+
+
+def solve_eq14(K, t, lam):
+    """Eq. 14: the dual coefficients ``c = (K + λI)^-1 t`` of one pixel, or a batch ``K (..., N, N)``, ``t (..., N)``.
+
+    ``K`` is the pixel's kernel matrix (Eq. 12), ``t`` its N training targets.
+
+    >>> x, t = np.array([0.2, 0.5, 0.9]), np.array([0.3, 0.6, 0.7])
+    >>> c = solve_eq14(gaussian_kernel(x[:, None], x[None, :], 1.0), t, 0.4)
+    >>> bool(np.allclose((gaussian_kernel(x[:, None], x[None, :], 1.0) + 0.4 * np.eye(3)) @ c, t))
+    True
+    """
+    return np.linalg.solve(K + lam * np.eye(K.shape[-1]), t[..., None])[..., 0]
+
+
+def predict_eq16(c, kappa):
+    """Eqs. 15-16: ``y = c · κ(x)``, with ``κ(x)[n] = k(x^n, x)`` the kernel between the training values and ``x``.
+
+    Broadcasts over leading axes: ``c (..., N)``, ``kappa (..., N)``.
+
+    >>> predict_eq16(np.array([1.0, -1.0]), np.array([0.5, 0.25]))
+    np.float64(0.25)
+    """
+    return np.einsum("...n,...n->...", c, kappa)
+
+
+def solve_eq14_features(gram, rhs, lam):
+    """Eq. 14 through M exact features (push-through identity): ``a = (Φ^T Φ + λI)^-1 Φ^T t`` per pixel.
+
+    Then ``c = (t - Φ a) / λ`` are Eq. 14's dual coefficients and ``y(x) = φ(x) · a``:
+    an M x M solve per pixel instead of N x N.  ``gram`` ``(M, M, P)`` holds ``Φ^T Φ``,
+    ``rhs`` ``(M, P)`` ``Φ^T t`` of P pixels; returns ``a`` ``(P, M)``.
+
+    >>> Phi, t = np.array([[1.0, 0.2], [1.0, 0.7], [1.0, 0.9]]), np.array([0.3, 0.6, 0.7])
+    >>> a = solve_eq14_features((Phi.T @ Phi)[:, :, None], (Phi.T @ t)[:, None], 0.4)[0]
+    >>> bool(np.allclose(Phi.T @ solve_eq14(Phi @ Phi.T, t, 0.4), a))
+    True
+    """
+    return solve_spd(gram + lam * np.eye(len(gram))[:, :, None], rhs, overwrite=True).T
 
 
 class MercerBasis:
@@ -43,7 +83,7 @@ class MercerBasis:
     With ``C = Q diag(s) Q^T`` (eigenvalues below 1e-14 of the largest dropped),
     ``phi(x) = B^T psi(x)``, ``B = Q diag(s)^1/2``, reproduces ``k(x, x') =
     phi(x) . phi(x')`` to floating-point precision (|error| < 1e-12 for
-    σ >= 0.05, tested) with ``rank`` features (about 4/σ).  The same basis
+    σ >= 0.05, tested) with ``n_features`` features (about 4/σ).  The same basis
     serves every pixel, which is what makes Pixel-KR vectorise, and the
     features are polynomials: Chebyshev recurrences, no exponentials.
 
@@ -66,8 +106,8 @@ class MercerBasis:
         self.degree = next((i for i in range(n) if small[i:i + 4].all()), n - 1)
         s, Q = np.linalg.eigh(C[:self.degree + 1, :self.degree + 1])
         keep = s > s.max() * 1e-14
-        self.B = Q[:, keep] * np.sqrt(s[keep])  # (D+1, rank): phi(x) = B^T psi(x)
-        self.rank = int(keep.sum())
+        self.B = Q[:, keep] * np.sqrt(s[keep])  # (D+1, n_features): phi(x) = B^T psi(x)
+        self.n_features = int(keep.sum())  # the basis size M
         self._gram_map = None
 
     def to_unit(self, x):
@@ -76,11 +116,11 @@ class MercerBasis:
         return (2 * np.asarray(x, dtype=np.float64) - (lo + hi)) / (hi - lo)
 
     def __call__(self, x):
-        """Features ``(..., rank)`` of the values ``x``."""
+        """Features ``(..., n_features)`` of the values ``x``."""
         return np.polynomial.chebyshev.chebvander(self.to_unit(x), self.degree) @ self.B
 
     def chebyshev(self):
-        """``B`` ``(D+1, rank)``: ``phi(x) = sum_i B[i] T_i(u)``.
+        """``B`` ``(D+1, n_features)``: ``phi(x) = sum_i B[i] T_i(u)``.
 
         A fitted pixel's curve ``phi(x) . a_p`` is the series ``B a_p``, which
         Clenshaw's recurrence evaluates with D multiply-adds.
@@ -88,7 +128,8 @@ class MercerBasis:
         return self.B
 
     def gram_map(self):
-        """:func:`moment_map` of this basis, ``(rank * rank, 2D+1)``: ``Phi^T Phi`` of a pixel is ``gram_map() @ mu``."""
+        """:func:`moment_map` of this basis, ``(M * M, 2D+1)`` for M features: ``Phi^T Phi`` of a pixel is
+        ``gram_map() @ mu``."""
         if self._gram_map is None:  # made once per basis, when a solve first needs it
             self._gram_map = moment_map(self.B).reshape(2 * self.degree + 1, -1).T
         return self._gram_map
@@ -121,11 +162,11 @@ def chebyshev_moments(u, t, degree):
 
 
 def moment_map(B):
-    """``A (2D+1, r, r)`` with ``B^T H B = sum_k mu_k A[k]`` (H as in :func:`chebyshev_moments`)."""
-    D, r = B.shape[0] - 1, B.shape[1]
-    A = np.zeros((2 * D + 1, r, r))
+    """``A (2D+1, M, M)`` with ``B^T H B = sum_k mu_k A[k]`` (H as in :func:`chebyshev_moments`; M features)."""
+    D, nf = B.shape[0] - 1, B.shape[1]
+    A = np.zeros((2 * D + 1, nf, nf))
     for l in range(D + 1):
-        half = 0.5 * B[l][None, :, None] * B[:, None, :]  # (D+1, r, r): B[l] x B[m] / 2 for every m
+        half = 0.5 * B[l][None, :, None] * B[:, None, :]  # (D+1, M, M): B[l] x B[m] / 2 for every m
         A[l:l + D + 1] += half  # T_{l+m}
         A[l::-1] += half[:l + 1]  # T_{l-m}, m <= l
         A[1:D + 1 - l] += half[l + 1:]  # T_{m-l}, m > l
@@ -149,10 +190,10 @@ class PixelKernelRidge(Streaming, PixelModel):
       over pixels).  Memory and time grow with ``N^2`` and ``N^3``: for teaching
       and small ``N``.
     * ``"features"`` writes the kernel exactly as ``k(a, b) = phi(a) . phi(b)``
-      with a finite basis of rank ``r`` (about 6 for sigma=3, 37 for sigma=0.1),
+      with a finite basis of ``M`` features (about 6 for sigma=3, 37 for sigma=0.1),
       shared by all pixels.  By the push-through identity
       ``t (Phi Phi^T + lam I)^-1 Phi = t Phi (Phi^T Phi + lam I)^-1`` the N x N
-      solve of Eq. 14 becomes an r x r one per pixel.  The features are
+      solve of Eq. 14 becomes an M x M one per pixel (:func:`solve_eq14_features`).  The features are
       Chebyshev polynomials (:class:`MercerBasis`), so ``Phi^T Phi`` and
       ``Phi^T t`` follow from a few σ-independent sums of each pixel's values,
       its Chebyshev moments (:func:`chebyshev_moments`, kept in ``moments_``):
@@ -161,7 +202,7 @@ class PixelKernelRidge(Streaming, PixelModel):
       coefficients of Eq. 14.  ``predict`` evaluates each pixel's fitted curve
       as its Chebyshev series (Clenshaw), equal to the kernel sum to rounding.
 
-    ``"auto"`` (default) uses features unless the basis rank reaches ``N``.
+    ``"auto"`` (default) uses features unless the basis size reaches ``N``.
 
     Parameters
     ----------
@@ -244,7 +285,7 @@ class PixelKernelRidge(Streaming, PixelModel):
     def _choose_solver(self):
         if self.solver != "auto":
             return self.solver
-        return "features" if MercerBasis(self.sigma).rank < len(self.X_) else "direct"
+        return "features" if MercerBasis(self.sigma).n_features < len(self.X_) else "direct"
 
     def _factorise(self):
         """The part that depends on σ and the training values: the basis, and the moments it needs."""
@@ -282,41 +323,39 @@ class PixelKernelRidge(Streaming, PixelModel):
             list(pool.map(work, self._batches(floats_per_pixel)))
 
     def _direct_coef(self):
-        """Eq. 14 literally: c_p = t_p (K_p + lam I)^-1 for every pixel, batched."""
+        """Eq. 14 literally (:func:`solve_eq14`) for every pixel, in batches of pixels."""
         N, D = self.X_.shape
         coef = np.empty((N, D))
-        for sl in self._batches(2 * N * N):
+        for sl in self._batches(3 * N * N):
             x = self.X_[:, sl].T  # (B, N)
             K = gaussian_kernel(x[:, :, None], x[:, None, :], self.sigma)  # Eq. 12, (B, N, N)
-            K[:, np.arange(N), np.arange(N)] += self.lam
-            coef[:, sl] = np.linalg.solve(K, self.T_[:, sl].T[:, :, None])[..., 0].T  # K symmetric
+            coef[:, sl] = solve_eq14(K, self.T_[:, sl].T, self.lam).T
         return coef
 
     def _solve(self):
         if self.solver_ == "features":
-            # a_p = (Phi^T Phi + lam I)^-1 Phi^T t_p : the r x r form of Eq. 14 (push-through),
-            # with Phi^T Phi = sum_k mu_k A[k] and Phi^T t = B^T nu from the moments
+            # Eq. 14 through the features (solve_eq14_features), with Phi^T Phi = sum_k mu_k A[k] and
+            # Phi^T t = B^T nu from the moments; in batches of pixels
             B, A, (mu, nu, _) = self.basis_.B, self.basis_.gram_map(), self.moments_
-            D, r, P = B.shape[0] - 1, B.shape[1], mu.shape[1]
+            D, nf, P = B.shape[0] - 1, B.shape[1], mu.shape[1]
 
             def systems(sl):  # Phi^T Phi and Phi^T t of the pixels sl
-                return (A @ mu[:2 * D + 1, sl]).reshape(r, r, -1), B.T @ nu[:D + 1, sl]
+                return (A @ mu[:2 * D + 1, sl]).reshape(nf, nf, -1), B.T @ nu[:D + 1, sl]
 
-            if "_systems" not in self.__dict__ and 8 * r * r * P <= _BYTES_KEPT:  # few features: keep them,
+            if "_systems" not in self.__dict__ and 8 * nf * nf * P <= _BYTES_KEPT:  # few features: keep them,
                 self._systems = systems(slice(None))  # so that a new λ is the small solves alone
-            ridge = self.lam * np.eye(r)[:, :, None]
-            self.primal_ = np.empty((P, r))
-            for sl in self._batches(2 * r * r, _BYTES_PER_SOLVE):  # pixels at once; no D x r x r array
+            self.primal_ = np.empty((P, nf))
+            for sl in self._batches(2 * nf * nf, _BYTES_PER_SOLVE):  # pixels at once; no D x M x M array
                 gram, rhs = (self._systems[0][:, :, sl], self._systems[1][:, sl]) if "_systems" in self.__dict__ \
                     else systems(sl)
-                self.primal_[sl] = solve_spd(gram + ridge, rhs, overwrite=True).T
+                self.primal_[sl] = solve_eq14_features(gram, rhs, self.lam)
             self.__dict__.pop("_coef", None)
             self.__dict__.pop("_series", None)
         return self
 
     def _refresh(self, changed):
         """After ``update``: a new σ (or solver) rebuilds the basis from the stored training values
-        ``X_``, ``T_``; a new λ alone re-uses the per-pixel r x r matrices (one small solve per
+        ``X_``, ``T_``; a new λ alone re-uses the per-pixel M x M matrices (one small solve per
         pixel, no kernel evaluations)."""
         if changed & {"sigma", "solver"}:
             self._factorise()
@@ -332,7 +371,7 @@ class PixelKernelRidge(Streaming, PixelModel):
         if getattr(self, "_coef", None) is None:
             # push-through: (Phi Phi^T + lam I) c = t  =>  c = (t - Phi a) / lam
             coef = np.empty_like(self.T_)
-            for sl in self._batches((self.basis_.degree + 1 + self.basis_.rank) * len(self.X_)):
+            for sl in self._batches((self.basis_.degree + 1 + self.basis_.n_features) * len(self.X_)):
                 fitted = np.einsum("bnr,br->nb", self.basis_(self.X_[:, sl].T), self.primal_[sl])
                 coef[:, sl] = (self.T_[:, sl] - fitted) / self.lam
             self._coef = coef
@@ -352,8 +391,8 @@ class PixelKernelRidge(Streaming, PixelModel):
         else:
             N = len(self.X_)
             for sl in self._batches(N * len(x)):
-                kappa = gaussian_kernel(self.X_[:, None, sl], x[None, :, sl], self.sigma)  # (N, M, B)
-                Y[:, sl] = np.einsum("nb,nmb->mb", self._coef[:, sl], kappa)
+                kappa = gaussian_kernel(x[:, sl, None], self.X_[:, sl].T[None], self.sigma)  # (M, B, N)
+                Y[:, sl] = predict_eq16(self._coef[:, sl].T, kappa)
         Y = Y.reshape(X.shape)
         return Y[0] if single else Y
 

@@ -93,6 +93,23 @@ def masked_sums(x, t, field, pool=None, out=None):
     return gram, rhs
 
 
+def solve_masked(gram, rhs, lam):
+    """MR's ridge solution per pixel: ``w_p = (sum_n z z^T + λI)^-1 sum_n z t`` (weights of the patch, bias last).
+
+    ``gram`` ``(q, q, ...)`` and ``rhs`` ``(q, ...)`` are the sums of :func:`masked_sums` for any
+    number of pixels (batch axes last); every pixel's ``q x q`` system, ``q = field² + 1``, is
+    solved at once (:func:`~pixelfes_edu.models.linalg.solve_spd`).  With ``field = 1``,
+    ``z = [x, 1]`` and this is Eq. 6.
+
+    >>> z = np.array([[0.2, 1.0], [0.6, 1.0], [0.9, 1.0]]); t = np.array([0.3, 0.5, 0.8])
+    >>> w = solve_masked((z.T @ z)[:, :, None], (z.T @ t)[:, None], 0.4)[:, 0]
+    >>> bool(np.allclose(w, np.linalg.solve(z.T @ z + 0.4 * np.eye(2), z.T @ t)))
+    True
+    """
+    q = len(gram)
+    return solve_spd(gram + lam * np.eye(q).reshape((q, q) + (1,) * (gram.ndim - 2)), rhs)
+
+
 def _padded(x, h, margin):
     """``(N, margin + (H+2h)(W+2h) + margin)``: each image zero-padded by ``h``, flattened, between zero margins."""
     N, H, W = x.shape
@@ -203,12 +220,11 @@ class MaskedRidge(Streaming, PixelModel):
 
     def _solve(self):
         C, q, _, H, W = self._gram.shape
-        ridge = self.lam * np.eye(q)[:, :, None, None]
         sol = np.empty_like(self._rhs)  # (C, q, H, W)
 
         def solve(part):  # one channel's rows i0:i1
             c, rows = part
-            sol[c, :, rows] = solve_spd(self._gram[c, :, :, rows] + ridge, self._rhs[c, :, rows])
+            sol[c, :, rows] = solve_masked(self._gram[c, :, :, rows], self._rhs[c, :, rows], self.lam)
 
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # numpy releases the GIL
             list(pool.map(solve, [(c, rows) for c in range(C) for rows in (slice(0, H // 2), slice(H // 2, H))]))
