@@ -23,6 +23,7 @@ trigger one.
 :class:`GalleryExplorer`          trained models on out-of-dataset faces and your own photo
 :class:`ReceptiveFieldExplorer`   masked regression: receptive field r (r = 1 is Pixel-RR)
 :class:`SparseFieldExplorer`      sparse fields: radius, λ, locality, smoothness (R = 0 is Pixel-RR)
+:class:`SmileApp`                 the web app (notebooks/app.ipynb): a face, model, λ, σ, α, the photo changed
 ================================  =========================================================
 
 >>> import numpy as np
@@ -32,6 +33,7 @@ trigger one.
 >>> ex.image.value != before, ex.n_fits
 (True, 1)
 """
+from .app import SmileApp
 from .controls import Explorer, alpha_slider, lam_slider, pairs_like, sigma_slider
 from .gallery import GalleryExplorer, decode_upload, parse_eyes
 from .kernel import KernelExplorer
@@ -42,4 +44,4 @@ from .training import TrainingExplorer
 
 __all__ = ["PixelInspector", "TrainingExplorer", "KernelExplorer", "GalleryExplorer", "ReceptiveFieldExplorer",
            "SparseFieldExplorer", "Explorer", "pairs_like", "parse_eyes", "decode_upload", "lam_slider",
-           "sigma_slider", "alpha_slider"]
+           "sigma_slider", "alpha_slider", "SmileApp"]
