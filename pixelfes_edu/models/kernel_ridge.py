@@ -26,7 +26,7 @@ class MercerBasis:
     Gaussian kernel has only a few non-negligible eigenvalues, so with ``m``
     Chebyshev nodes ``z`` and ``F = U diag(s)^-1/2`` from ``k(z, z) = U diag(s) U^T``,
     ``phi(x) = k(x, z) F`` reproduces ``k(x, x') = phi(x) . phi(x')`` to
-    floating-point precision (|error| < 1e-12 for sigma >= 0.05, tested).  The
+    floating-point precision (``|error| < 1e-12`` for sigma >= 0.05, tested).  The
     same basis serves every pixel, which is what makes Pixel-KR vectorise.
     """
 

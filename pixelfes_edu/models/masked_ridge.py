@@ -35,7 +35,8 @@ class MaskedRidge(PixelModel):
 
     Attributes
     ----------
-    weight_ : ``(H, W, C, field, field)``;  bias_ : ``(H, W, C)`` (``C`` dropped for grey input)
+    weight_ : ``(H, W, C, field, field)``
+    bias_ : ``(H, W, C)`` (``C`` dropped for grey input)
 
     Examples
     --------
