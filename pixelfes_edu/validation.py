@@ -12,9 +12,12 @@ function                   accepts
 :func:`check_photo`        one photo of any usual dtype, returned as RGB
 :func:`check_points`       ``(K, 2)`` pixel positions ``[x, y]``
 :func:`check_positive`     a finite real number > 0 (λ, σ, ...)
+:func:`check_lam`          a ridge penalty λ >= :data:`MIN_LAM`
 :func:`check_int`          an integer >= a lower bound (n, seed, size, ...)
 :func:`check_size`         the side of a square crop
 :func:`check_allocation`   a memory estimate, before a large allocation
+:func:`check_output_path`  where a file will be written (checked before work)
+:func:`atomic_write`       writes it: readers see the old file or the new one
 =========================  ==================================================
 
 >>> check_positive("lam", 0.4)
@@ -33,6 +36,10 @@ import numpy as np
 RANGE_TOLERANCE = 0.05
 #: Largest side of a square crop (a 4096 x 4096 x 3 float64 crop is 400 MB).
 MAX_SIZE = 4096
+#: Smallest ridge penalty λ.  Below it the normal equations of a saturated pixel (every training
+#: value 1.0) are singular to rounding: Eq. 6 in closed form loses digits (error 2e-4 at λ = 1e-10,
+#: N = 400) and turns NaN below about 1e-15; MR's and Pixel-KR's solvers call it singular.
+MIN_LAM = 1e-6
 
 
 class ResourceLimitError(ValueError, MemoryError):
@@ -54,17 +61,39 @@ def check_allocation(nbytes, what, hint=""):
     """
     limit = max_bytes()
     if nbytes > limit:
-        raise ResourceLimitError(f"{what} needs about {nbytes / 2**30:.1f} GiB, more than the limit of "
-                          f"{limit / 2**30:.1f} GiB (PIXELFES_EDU_MAX_BYTES)" + (f"; {hint}" if hint else ""))
+        raise ResourceLimitError(f"{what} needs about {_bytes(nbytes)}, more than the limit of {_bytes(limit)} "
+                                 "(PIXELFES_EDU_MAX_BYTES)" + (f"; {hint}" if hint else ""))
+
+
+def _bytes(n):
+    """``n`` bytes in GiB, or MiB below 1 GiB."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def check_positive(name, value):
     """``value`` as a float if it is a finite real number > 0 (not a bool, not complex)."""
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-          and np.isfinite(value) and value > 0)
-    if not ok:
+    try:  # a real number that is not a bool, and small enough to be a float
+        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else None
+    except (OverflowError, ValueError, TypeError):
+        number = None
+    if number is None or not (np.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a finite real number > 0, got {value!r}")
-    return float(value)
+    return number
+
+
+def check_lam(value, name="lam"):
+    """A ridge penalty: :func:`check_positive` and at least :data:`MIN_LAM`.
+
+    >>> check_lam(1e-9)
+    Traceback (most recent call last):
+    ...
+    ValueError: lam must be >= 1e-06 (smaller penalties are zero to rounding: the solution is not defined for pixels that never change), got 1e-09
+    """
+    lam = check_positive(name, value)
+    if lam < MIN_LAM:
+        raise ValueError(f"{name} must be >= {MIN_LAM:g} (smaller penalties are zero to rounding: the solution is "
+                         f"not defined for pixels that never change), got {value!r}")
+    return lam
 
 
 def check_int(name, value, low=0, high=None):
@@ -191,11 +220,17 @@ def check_photo(image, name="image"):
                      "(e.g. skimage.util.img_as_ubyte or img_as_float)")
 
 
-def check_points(points, name, n=None):
+def check_points(points, name, n=None, within=None):
     """``(K, 2)`` finite float array of ``[x, y]`` pixel positions (``K == n`` if given).
+
+    ``within=(H, W)`` also refuses points outside an image of that shape.
 
     >>> check_points([[1, 2], [3, 4]], "eyes", n=2).dtype
     dtype('float64')
+    >>> check_points([[10, 20], [900, 21]], "eyes", within=(480, 640))
+    Traceback (most recent call last):
+    ...
+    ValueError: eyes [900.0, 21.0] lie outside the 640x480 image (x in [0, 640], y in [0, 480]): give them in pixels of this image
     """
     try:
         pts = np.asarray(points, dtype=float)
@@ -206,7 +241,30 @@ def check_points(points, name, n=None):
         raise ValueError(f"{name} must be a {want} array of [x, y] pixel positions; got shape {pts.shape}.")
     if not np.all(np.isfinite(pts)):
         raise ValueError(f"{name} contains NaN or inf values.")
+    if within is not None:
+        h, w = within[:2]
+        out = (pts[:, 0] < 0) | (pts[:, 0] > w) | (pts[:, 1] < 0) | (pts[:, 1] > h)
+        if out.any():
+            bad = ", ".join(str(p.tolist()) for p in pts[out])
+            raise ValueError(f"{name} {bad} lie outside the {w}x{h} image (x in [0, {w}], y in [0, {h}]): "
+                             "give them in pixels of this image")
     return pts
+
+
+def as_float_array(a, name):
+    """``a`` as a float64 array of any shape, if it holds real numbers (no text, complex or ragged rows).
+
+    >>> as_float_array([1, 2], "alpha")
+    array([1., 2.])
+    >>> as_float_array(1j, "alpha")
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha must hold real numbers, got dtype complex128
+    """
+    arr = _numeric_array(a, name)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
 
 
 def check_choice(name, value, choices):
@@ -223,6 +281,150 @@ def _numeric_array(a, name):
     except ValueError:
         raise ValueError(f"{name} is a ragged list (its rows differ in length): pass a rectangular "
                          "array") from None
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biufc":
         raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}")
     return arr
+
+
+# --------------------------------------------------------------------------- files
+def check_output_path(path, suffix=None, default_name=None):
+    """Where a file will be written, checked before any long work starts.
+
+    ``suffix`` is appended when ``path`` lacks it (as ``numpy.save`` does); an
+    existing folder means ``default_name`` inside it (refused when there is
+    none).  The folder must be writable: a probe file is created and removed
+    there now, so a read-only folder fails in a second, not after the work.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> check_output_path(os.path.join(d, "model"), ".npz") == os.path.join(d, "model.npz")
+    True
+    >>> check_output_path(d, default_name="demo.png") == os.path.join(d, "demo.png")
+    True
+    >>> check_output_path(d, ".npz")
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: ... is a folder: give a file name in it, e.g. .../model.npz
+    """
+    try:
+        target = os.path.expanduser(os.fspath(path))
+    except TypeError:
+        raise ValueError(f"an output path must be a str or os.PathLike, got {path!r}") from None
+    if not target:
+        raise ValueError("the output path is empty: give a file name")
+    if os.path.isdir(target):
+        if default_name is None:
+            raise IsADirectoryError(f"{target} is a folder: give a file name in it, e.g. "
+                                    f"{os.path.join(target, 'model' + (suffix or ''))}")
+        target = os.path.join(target, default_name)
+    if suffix and not target.endswith(suffix):
+        target += suffix
+    folder = os.path.dirname(os.path.abspath(target))
+    while not os.path.isdir(folder):  # atomic_write creates missing folders: test the first that exists
+        if os.path.exists(folder):
+            raise NotADirectoryError(f"cannot write {target}: {folder} is a file, not a folder")
+        folder = os.path.dirname(folder)
+    try:
+        os.unlink(_new_temporary(folder, "write-test"))
+    except OSError as e:
+        raise OSError(e.errno, f"cannot write {target}: the folder {folder} is not writable ({e.strerror}); "
+                      "choose another folder") from None
+    return target
+
+
+def atomic_write(path, write):
+    """Write a file so that readers see the old file or the new one, never a part.
+
+    ``write(tmp)`` writes the content to ``tmp``, a new file in the same
+    folder (missing folders are created); it is flushed to disk and moved over
+    ``path`` in one step (``os.replace``).  On any error the temporary file is
+    removed and ``path`` is untouched; temporaries left by a writer that was
+    killed are removed by the next write of the same file.  Returns ``path``.
+
+    >>> import tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> def write(tmp):
+    ...     with open(tmp, "w") as f:
+    ...         f.write("hello")
+    >>> with open(atomic_write(p, write)) as f:
+    ...     f.read()
+    'hello'
+    """
+    target = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(target))
+    os.makedirs(folder, exist_ok=True)
+    remove_stale_temporaries(folder, name + ".")
+    tmp = _new_temporary(folder, name)
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: make the rename itself durable
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+    return path
+
+
+def remove_stale_temporaries(folder, prefix=""):
+    """Remove ``.<prefix>*.tmp`` files of :func:`atomic_write` whose writer is gone (killed mid-write).
+
+    A temporary is stale when the process that made it no longer runs.  Only
+    on POSIX, where that can be asked; elsewhere they are left in place.
+    """
+    if os.name != "posix":
+        return
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for entry in names:
+        if not (entry.startswith("." + prefix) and entry.endswith(".tmp")):
+            continue
+        parts = entry[:-4].rsplit(".", 2)
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue  # not one of ours
+        if _writer_alive(int(parts[1])):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+        except OSError:
+            pass
+
+
+def _writer_alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def _new_temporary(folder, name):
+    """Create an empty ``.<name>.<pid>.<random>.tmp`` in ``folder`` and return its path."""
+    while True:
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue

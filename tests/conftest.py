@@ -59,3 +59,21 @@ def copy_real(real_data, data_root):
             shutil.copyfile(real_data / rel, data_root / rel)
 
     return copy
+
+
+@pytest.fixture
+def read_only_folder(tmp_path_factory):
+    """A folder this process cannot create files in (as root too: /proc takes no new files)."""
+    folder = tmp_path_factory.mktemp("read-only")
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        yield str(folder)
+        folder.chmod(0o755)
+        return
+    try:
+        os.close(os.open("/proc/pixelfes-edu-write-test", os.O_CREAT | os.O_WRONLY))
+    except OSError:
+        yield "/proc"
+        return
+    os.unlink("/proc/pixelfes-edu-write-test")
+    pytest.skip("no folder here refuses to take new files from this process")

@@ -14,7 +14,8 @@ from ..faces import (FaceNotFoundError, LandmarkModelUnavailable, align_face, al
                     detect_landmarks, read_photo, read_tem)
 from ..faces.landmarks import landmark_model_dir
 from ..store import cache_dir, data_dir, load_manifest, verify, writable_cache
-from .cache import cache_key, load_npz, save_npz
+from ..validation import check_values
+from .cache import CacheError, cache_key, cached_arrays, save_npz
 
 __all__ = ['load_gallery', 'load_gallery_photos']
 
@@ -74,6 +75,15 @@ def _gallery_online(present, size, use_mesh=False):
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
+def check_faces(faces, size):
+    """Refuse cached gallery faces that are not ``(size, size, 3)`` float images in [0, 1]."""
+    for name, face in faces.items():
+        if face.shape != (size, size, 3) or face.dtype != np.float64:
+            raise CacheError(f"{name} has shape {face.shape} and dtype {face.dtype}, not ({size}, {size}, 3) "
+                             "float64")
+        check_values(face, name)
+
+
 def load_gallery(size=128, online=True):
     """Aligned out-of-dataset faces ``{name: (size, size, 3) float image}``.
 
@@ -113,11 +123,10 @@ def load_gallery(size=128, online=True):
         if present:
             how = "mesh" if use_mesh else "manual"  # aligned by the detected mesh, or by manifest eyes / .tem
             cached = cache_dir() / f"gallery_{size}px_{cache_key('gallery', size, how, sorted(stamps))}.npz"
-            try:
-                extras = load_npz(cached)
-            except (OSError, ValueError):  # not prepared yet, or damaged: prepare again
-                extras = None
-            if extras is None:
+            extras = cached_arrays(cached, lambda faces: check_faces(faces, size))
+            if extras is None:  # not prepared yet, or damaged (warned): prepare again
+                for name, paths in present.items():  # hash every file the new cache is made from
+                    verify(name, [p.relative_to(data_dir()).as_posix() for p in paths], rehash=True)
                 extras = _gallery_online(present, size, use_mesh)
                 try:
                     save_npz(writable_cache() / cached.name, **extras)

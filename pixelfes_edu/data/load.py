@@ -71,7 +71,7 @@ def load_pairs(name="auto", size=128, n=None, seed=0, progress=True, **options):
     seed = check_int("seed", seed, 0)
     n = None if n is None else check_int("n", n, 1)
     if name == "auto":
-        _check_options("auto", options, SOURCE_OPTIONS["london"] + SOURCE_OPTIONS["synthetic"])
+        _check_options("auto", options, tuple(dict.fromkeys(SOURCE_OPTIONS["london"] + SOURCE_OPTIONS["synthetic"])))
         name = "london" if london_available() else "synthetic"
         options = {k: v for k, v in options.items() if k in SOURCE_OPTIONS[name]}
     _check_options(name, options, SOURCE_OPTIONS[name])

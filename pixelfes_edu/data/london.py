@@ -82,6 +82,7 @@ def load_london(size=128, progress=True, strict=True, workers=2, download=True, 
     pairs = cached_pairs(cached, "happy", source, "london")
     if pairs is not None:
         return pairs
+    verify("london", used, rehash=True)  # what is cached now is kept: hash every file it is made from
     root = data_dir()
     tems = [str(root / layout[p]["landmarks"]) for p in complete]
     shape = None

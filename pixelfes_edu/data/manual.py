@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..store import cache_dir, manifest_source, writable_cache
+from ..store import cache_dir, file_stamp, manifest_source, writable_cache
 from .cache import PREP_VERSION, cache_key, cached_pairs, save_pairs
 from .expressions import normalise_expression
 from .pairs import Pairs
@@ -107,7 +107,7 @@ def load_manual(name, root=None, expression="happy", size=128, progress=True, st
     report_mismatch(name, only_in, only_out, strict, "neutral", want)
     complete = [g for g in groups if g in neutral and g in expressive]
     paths = [(neutral[g]["path"], expressive[g]["path"]) for g in complete]
-    stamps = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for pair in paths for p in pair]
+    stamps = [(str(p), *file_stamp(p)) for pair in paths for p in pair]  # an in-place edit changes ctime
     key = cache_key(name, want, size, stamps)
     cached = cache_dir() / f"{name}_{want}_{size}px_{key}.npz"
     source = f"{src['title']} (your own copy; terms: {src['homepage']})"

@@ -39,7 +39,7 @@ from scipy import ndimage
 
 from ..faces.geometry import DEFAULT_REGION, region_mask
 from ..faces.image import luminance
-from ..validation import check_images, check_same_shape
+from ..validation import as_float_array, check_images, check_same_shape
 
 __all__ = [
     "psnr", "ssim", "sharpness", "sharpness_ratio", "transfer_ratio", "transfer_cosine", "apply_intensity",
@@ -219,10 +219,10 @@ def apply_intensity(x, y, alpha=1.0):
     array([[0.25, 0.25],
            [0.25, 0.25]])
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = as_float_array(x, "x"), as_float_array(y, "y")
     if x.shape != y.shape:
         raise ValueError(f"x {x.shape} and y {y.shape} must have the same shape")
-    alpha = np.asarray(alpha, dtype=np.float64)
+    alpha = as_float_array(alpha, "alpha")
     if not np.isfinite(alpha).all():
         raise ValueError(f"alpha must be finite, got {alpha!r}")
     return x + alpha * (y - x)

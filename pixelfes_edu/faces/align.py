@@ -84,7 +84,7 @@ def _neutral_matrix(img, white, landmarks, eyes, size):
     if landmarks is not None:
         return tem_matrix(landmarks, size), "landmarks"
     if eyes is not None:
-        return eye_matrix(eyes, size), "eyes"
+        return eye_matrix(check_points(eyes, "eyes", n=2, within=img.shape), size), "eyes"
     return eye_matrix(detect_eyes(img), size), "detected"
 
 
@@ -345,4 +345,7 @@ def align_face(image, eyes=None, size=128, mouth=None, warp=None, landmarks=None
     >>> cat = align_face(chelsea(), eyes=[[170, 110], [265, 120]], size=64)
     """
     img, _ = check_photo(image)
+    if eyes is not None:  # a crop around points outside the photo would be flat background
+        eyes = check_points(eyes, "eyes", n=2, within=img.shape)
+        mouth = None if mouth is None else check_points([mouth], "mouth", n=1, within=img.shape)[0]
     return face_warp(img, eyes=eyes, size=size, mouth=mouth, warp=warp, landmarks=landmarks).crop(img)

@@ -4,6 +4,8 @@ Every photo the package reads goes through :func:`read_photo`: EXIF
 orientation applied (phone photos arrive upright), 16-bit kept as uint16,
 palette/alpha/CMYK/grey converted to RGB, and oversized or damaged files
 turned into a :class:`CorruptFileError` that names the file and says what to do.
+Only the header is read before the size is checked, so a small file that
+declares a huge image (a decompression bomb) costs nothing.
 """
 import io
 import warnings
@@ -61,22 +63,24 @@ def read_photo(source, name=None, data_source=None):
         fp, label = source, name or "the image"
     else:
         fp = label = str(Path(source))
+        if Path(source).is_dir():
+            raise IsADirectoryError(f"{label} is a folder, not an image file")
         if not Path(source).is_file():
             raise FileNotFoundError(f"image file {label} does not exist")
         label = name or label
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS decides, below
             with Image.open(fp) as im:
-                w, h = im.size
-                if w * h > MAX_PIXELS:
-                    raise CorruptFileError(f"{label} has {w}x{h} = {w * h / 1e6:.0f} MP, more than the "
-                                           f"{MAX_PIXELS / 1e6:.0f} MP this package decodes: shrink it first")
+                _check_pixels(label, *im.size)
                 im = ImageOps.exif_transpose(im)  # phone photos: rotate as the camera meant
-                return _rgb_array(im)
+                return _rgb_array(im, label)
     except CorruptFileError:
         raise
-    except Exception as e:  # PIL: OSError (truncated), UnidentifiedImageError, bomb errors, SyntaxError ...
+    except Image.DecompressionBombError as e:  # refused by PIL's own limit while reading the header
+        raise CorruptFileError(f"{label} is too large to decode ({e}): shrink it first (a face needs about "
+                               "0.1 MP)") from None
+    except Exception as e:  # PIL: OSError (truncated), UnidentifiedImageError, SyntaxError ...
         hint = "replace it with a good copy"
         if data_source and manifest_source(data_source)["kind"] == "download":
             hint = refetch_hint(data_source, label)
@@ -84,14 +88,23 @@ def read_photo(source, name=None, data_source=None):
                                f"{hint}.") from None
 
 
-def _rgb_array(im):
+def _check_pixels(label, w, h):
+    if w * h > MAX_PIXELS:
+        raise CorruptFileError(f"{label} has {w}x{h} = {w * h / 1e6:.0f} MP, more than the {MAX_PIXELS / 1e6:.0f} "
+                               "MP this package decodes: shrink it first (a face needs about 0.1 MP)")
+
+
+def _rgb_array(im, label):
     """PIL image -> ``(H, W, 3)`` uint8, or uint16 for 16-bit images."""
     from PIL import Image
 
+    if im.mode == "F":
+        raise CorruptFileError(f"{label} is a 32-bit floating-point image: save it as an 8- or 16-bit PNG")
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         a = np.asarray(im)
         if a.dtype.kind == "i" and (a.min() < 0 or a.max() > 65535):
-            raise ValueError(f"32-bit integer image with values in [{a.min()}, {a.max()}]")
+            raise CorruptFileError(f"{label} is a 32-bit integer image with values in [{a.min()}, {a.max()}]: "
+                                   "save it as an 8- or 16-bit PNG")
         a = a.astype(np.uint16)
         return np.repeat(a[..., None], 3, axis=2)
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):

@@ -8,18 +8,20 @@ Two directories, both overridable by environment variables:
 * :func:`cache_dir` — prepared (aligned) arrays and the record of verified
   files: ``$PIXELFES_EDU_CACHE`` or the user cache.
 
-Every file the package writes goes through :func:`atomic_write`.
+Every file the package writes goes through :func:`atomic_write` (from
+:mod:`pixelfes_edu.validation`, so that the numpy core saves models with it too).
 """
 import hashlib
 import json
 import os
-import tempfile
+import warnings
 from pathlib import Path
 
+from ..validation import atomic_write
 from .manifest import load_manifest
 
-__all__ = ["data_dir", "cache_dir", "writable_cache", "fetch", "verify", "manifest_source", "refetch_hint",
-           "atomic_write", "ChecksumError", "DataUnavailableError"]
+__all__ = ["data_dir", "cache_dir", "writable_cache", "fetch", "verify", "file_stamp", "manifest_source",
+           "refetch_hint", "atomic_write", "ChecksumError", "DataUnavailableError"]
 
 
 class ChecksumError(ValueError):
@@ -28,37 +30,6 @@ class ChecksumError(ValueError):
 
 class DataUnavailableError(FileNotFoundError):
     """A data file is neither present locally nor downloadable."""
-
-
-def atomic_write(path, write):
-    """Write a file so that readers see the old file or the new one, never a part.
-
-    ``write(tmp_path)`` writes a temporary file in the same folder; it is
-    flushed to disk and moved over ``path`` in one step (``os.replace``).  On
-    any error the temporary file is removed and ``path`` is untouched.
-    Returns ``path``.
-
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "a.txt"
-    >>> atomic_write(p, lambda tmp: Path(tmp).write_text("hello")).read_text()
-    'hello'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
 
 
 def _user_cache():
@@ -94,7 +65,7 @@ def writable_cache():
 
 
 # --------------------------------------------------------------------------
-# hashing with a (path, size, mtime) record so 300+ files are hashed once
+# hashing with a record of each file's stamp so 300+ files are hashed once
 # --------------------------------------------------------------------------
 
 
@@ -111,10 +82,21 @@ def _record_file():
 
 
 def _read_records():
+    """``{resolved path: {"stamp": [...], "sha256": hex}}``; a damaged record is ignored (files are re-hashed)."""
+    path = _record_file()
     try:
-        return json.loads(_record_file().read_text())
-    except (OSError, ValueError):
+        records = json.loads(path.read_text())
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as e:
+        records = e
+    if not isinstance(records, dict):
+        warnings.warn(f"ignoring the damaged record of verified files {path} "
+                      f"({records if isinstance(records, Exception) else 'not a JSON object'}); "
+                      "files are hashed again and the record is rewritten", stacklevel=3)
+        return {}
+    return {k: v for k, v in records.items() if isinstance(v, dict) and isinstance(v.get("stamp"), list)
+            and isinstance(v.get("sha256"), str)}
 
 
 def _write_records(records):
@@ -122,24 +104,36 @@ def _write_records(records):
     atomic_write(_record_file(), lambda tmp: Path(tmp).write_text(json.dumps(records)))
 
 
+def file_stamp(path):
+    """What changes when a file's bytes change: size and mtime, and the inode and its change time,
+    which an edit sets even when the size and mtime are put back (``touch -r``, ``os.utime``).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"; _ = p.write_text("x")
+    >>> file_stamp(p)[0]
+    1
+    """
+    st = Path(path).stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def refetch_hint(name, path):
     return f"delete {path} and run `pixelfes-edu fetch {name}` (or pixelfes_edu.fetch({name!r})) to download it again"
 
 
-def _check_hash(name, path, expected, records):
-    """True if ``path`` matches ``expected``; hashes only when size/mtime changed."""
-    st = path.stat()
-    key, stamp = str(path.resolve()), [st.st_size, st.st_mtime_ns]
-    rec = records.get(key)
-    if rec and rec[:2] == stamp and rec[2] == expected:
+def _check_hash(name, path, expected, records, rehash=False):
+    """True if ``path`` matches ``expected`` and was hashed; hashes only when its stamp changed (or ``rehash``)."""
+    key, stamp = str(path.resolve()), file_stamp(path)
+    if not rehash and records.get(key) == {"stamp": stamp, "sha256": expected}:
         return False  # known good, records unchanged
     actual = _sha256(path)
     if actual != expected:
+        records.pop(key, None)
         raise ChecksumError(
             f"checksum mismatch for {path}: expected sha256 {expected}, got {actual}. "
             f"The file is corrupt, truncated or a different version: {refetch_hint(name, path)}."
         )
-    records[key] = stamp + [actual]
+    records[key] = {"stamp": stamp, "sha256": actual}
     return True
 
 
@@ -153,11 +147,13 @@ def manifest_source(name, kinds=None):
     return src
 
 
-def verify(name, paths=None):
+def verify(name, paths=None, rehash=False):
     """Check present files of download source ``name`` against their sha256.
 
-    Only files whose size or modification time changed since the last check
-    are re-hashed (the record lives in :func:`cache_dir`).
+    Only files whose size, modification time, inode or inode change time
+    changed since the last check are re-hashed (the record lives in
+    :func:`cache_dir`); ``rehash=True`` hashes every file again (loaders do
+    so before they prepare and cache new arrays from the files).
 
     Parameters
     ----------
@@ -165,6 +161,8 @@ def verify(name, paths=None):
         A ``download`` source of the manifest (``"london"``, ``"canada"`` ...).
     paths : iterable of str, optional
         Manifest-relative paths to check; default all files of the source.
+    rehash : bool
+        Hash every file, whatever the record says.
 
     Returns
     -------
@@ -185,7 +183,7 @@ def verify(name, paths=None):
             continue
         path = root / entry["path"]
         if path.is_file():
-            changed |= _check_hash(name, path, entry["sha256"], records)
+            changed |= _check_hash(name, path, entry["sha256"], records, rehash)
             present.append(path)
         else:
             missing.append(entry)

@@ -1,6 +1,8 @@
 """The raw-data store: directories, verified downloads, sha256 records (no network is used)."""
 import hashlib
+import json
 import os
+import warnings
 import shutil
 from pathlib import Path
 
@@ -110,3 +112,52 @@ def test_fetch_rejects_non_downloadable_sources():
         store.fetch("kdef")
     with pytest.raises(ValueError, match="unknown"):
         store.fetch("imagenet")
+
+
+ZOOM = ["gallery/zoom/15cm.jpg", "gallery/zoom/15cm.tem"]
+
+
+@pytest.mark.parametrize("bad", ["[1, 2, 3]", "{not json", '"text"', ""])
+def test_a_verified_record_of_the_wrong_type_is_ignored_with_a_warning(bad, real_data, copy_real, data_root):
+    copy_real(ZOOM)
+    store.cache_dir().mkdir(parents=True, exist_ok=True)
+    record = store.cache_dir() / "verified.json"
+    record.write_text(bad)
+    with pytest.warns(UserWarning, match="ignoring the damaged record of verified files"):
+        present, _ = store.verify("zoom", ZOOM)
+    assert len(present) == 2
+    assert len(json.loads(record.read_text())) == 2  # rewritten whole
+
+
+def test_malformed_entries_of_the_record_are_hashed_again(real_data, copy_real, data_root):
+    copy_real(ZOOM)
+    store.cache_dir().mkdir(parents=True, exist_ok=True)
+    record = store.cache_dir() / "verified.json"
+    record.write_text(json.dumps({str((data_root / ZOOM[0]).resolve()): [1, 2, "abc"], "x": None}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        present, _ = store.verify("zoom", ZOOM)
+    assert len(present) == 2 and len(json.loads(record.read_text())) == 2
+
+
+def test_an_in_place_edit_restoring_size_and_mtime_is_hashed_again(real_data, copy_real, data_root):
+    copy_real(ZOOM)
+    store.verify("zoom", ZOOM)
+    path = data_root / ZOOM[1]
+    st, text = os.stat(path), path.read_bytes()
+    path.write_bytes(text[:-2] + (b"0" if text[-2:-1] != b"0" else b"1") + text[-1:])
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(store.ChecksumError, match="15cm.tem"):
+        store.verify("zoom", ZOOM)
+
+
+def test_verify_rehash_hashes_every_file_again(real_data, copy_real, data_root, monkeypatch):
+    copy_real(ZOOM)
+    store.verify("zoom", ZOOM)
+    calls = []
+    real_sha = files._sha256
+    monkeypatch.setattr(files, "_sha256", lambda p: calls.append(p) or real_sha(p))
+    store.verify("zoom", ZOOM)
+    assert calls == []
+    store.verify("zoom", ZOOM, rehash=True)
+    assert sorted(calls) == sorted(data_root / r for r in ZOOM)
