@@ -37,14 +37,14 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",                  # the package's docstrings are numpydoc
     "sphinx.ext.mathjax",
-    "sphinx.ext.viewcode",
     "site_checks",               # docs/_ext/site_checks.py: relative links of the written HTML
 ]
 
 # Read only the site's pages; everything else in the repository is not a page.
-include_patterns = ["docs/**", "notebooks/*.ipynb", "README.md"]
+include_patterns = ["docs/**", "notebooks/*.ipynb", "README.md", "binder/README.md"]
 exclude_patterns = ["build", ".venv", "**/.ipynb_checkpoints", "docs/_ext", "docs/_templates",
-                    "binder", "tests", "benchmarks", "pixelfes_edu"]
+                    "tests", "benchmarks", "pixelfes_edu",
+                    "notebooks/app.ipynb"]  # the Voila app: widgets only, useful live (Binder), not as a page
 templates_path = ["docs/_templates"]
 
 # MyST: $...$ maths as in the notebooks, GitHub-style heading anchors (README's #your-own-photo)
