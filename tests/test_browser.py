@@ -1,117 +1,54 @@
-"""The real user interface in a real browser: Voilà serves notebook 04, headless Chromium moves a slider.
+"""The real user interface in a real browser: Voilà serves notebook 06, headless Chromium moves a slider.
 
 Opt-in: ``pytest -m browser tests/test_browser.py`` (needs the apt packages ``chromium`` and
-``chromium-driver`` and the ``[browser]`` extra, i.e. the python ``playwright`` package; never run
-``playwright install`` — we drive Debian's ``/usr/bin/chromium``).
+``chromium-driver`` and the ``[test]`` extra, i.e. the python ``playwright`` package; never run
+``playwright install`` — we drive Debian's ``/usr/bin/chromium``). The server and browser plumbing
+lives in tests/voila_support.py (tests/test_binder.py uses it too).
 """
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_out_of_dataset_gallery.ipynb"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-STARTUP_S = 240  # kernel start + data preparation in a fresh cache + three model fits
+import voila_support
+from voila_support import CHROMIUM, CHROMIUM_ARGS, STARTUP_S  # noqa: F401  (for the tests below)
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[browser]' (the playwright package)")
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_out_of_dataset_gallery.ipynb"
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]' (the playwright package)")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium chromium-driver"),
 ]
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url, proc, timeout):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"voila exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "voila/static/", timeout=2):
-                return
-        except urllib.error.HTTPError:  # any HTTP answer (even 404) means the server is up; no kernel started yet
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"voila did not answer at {url} within {timeout} s")
+_free_port, _wait_http = voila_support.free_port, voila_support.wait_http
+_slider, _grid, _wait_new_src = voila_support.slider, voila_support.last_image, voila_support.wait_new_src
 
 
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("voila")
-    port = _free_port()
-    log = open(tmp_path / "voila.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=NOTEBOOK.parent, env=dict(os.environ),
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_http(url, proc, 60)
+    """The README's ``voila notebooks/06_out_of_dataset_gallery.ipynb``, on a free local port."""
+    with voila_support.voila(NOTEBOOK, tmp_path_factory.mktemp("voila") / "voila.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        print((tmp_path / "voila.log").read_text(errors="replace")[-3000:])
 
 
-def _slider(page, label):
-    """The ipywidgets 8 slider whose description is ``label``."""
-    return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
+def _explorer_ready(page, timeout_ms):
+    _slider(page, "intensity α").wait_for(state="visible", timeout=timeout_ms)
+    voila_support.wait_for_app(page, timeout_ms)
 
 
 @pytest.fixture
 def page(voila_url):
     """A Chromium page showing the rendered notebook, once the explorer's grid has arrived."""
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.goto(voila_url, timeout=STARTUP_S * 1000)
-            _slider(page, "intensity α").wait_for(state="visible", timeout=STARTUP_S * 1000)
-            grid = _grid(page)
-            grid.wait_for(state="visible", timeout=60_000)
-            page.wait_for_function("el => el.naturalWidth > 0", arg=grid.element_handle(), timeout=60_000)
-            yield page
-        finally:
-            browser.close()
-
-
-def _grid(page):
-    return page.locator(".widget-image").last  # the explorer's face grid is the last image widget
-
-
-def _wait_new_src(page, grid, old_src):
-    page.wait_for_function("([el, src]) => el.getAttribute('src') !== src && el.naturalWidth > 0",
-                           arg=[grid.element_handle(), old_src], timeout=60_000)
+    with voila_support.chromium_page(voila_url, ready=_explorer_ready) as page:
+        yield page
 
 
 def test_voila_slider_changes_rendered_image(page):
     alpha, grid = _slider(page, "intensity α"), _grid(page)
     before_src, before_png = grid.get_attribute("src"), grid.screenshot()
 
-    alpha.locator(".widget-readout").click()  # type a new α into the slider's editable readout
-    page.keyboard.press("Control+A")
-    page.keyboard.type("2")
-    page.keyboard.press("Enter")
+    voila_support.type_into_slider(page, alpha, 2)
     _wait_new_src(page, grid, before_src)
     assert float(alpha.locator(".widget-readout").inner_text()) == pytest.approx(2.0)
     assert grid.screenshot() != before_png, "the rendered grid did not change after moving the α slider"

@@ -9,6 +9,7 @@ from pixelfes_edu.cli import main
 
 def test_demo_writes_a_before_after_figure_offline(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PIXELFES_EDU_DATA", str(tmp_path / "empty"))  # no London files: synthetic
+    monkeypatch.setattr("pixelfes_edu.cli.reachable", lambda *a, **k: "offline (tests)")  # never download
     out = tmp_path / "demo.png"
     assert main(["demo", "--data", "auto", "--size", "64", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -29,7 +30,7 @@ def test_fetch_unknown_source_is_a_clear_error(capsys):
 def test_console_script_entry_point_help():
     res = subprocess.run([sys.executable, "-m", "pixelfes_edu.cli", "--help"], capture_output=True, text=True)
     assert res.returncode == 0
-    for command in ("demo", "fetch", "report"):
+    for command in ("demo", "smile", "fetch", "report"):
         assert command in res.stdout
 
 

@@ -18,7 +18,7 @@ model                 output pixel p sees                                  equat
 ``PixelKernelRidge``  the one input pixel at p, through a Gaussian kernel  7-16
 ``MaskedRidge``       the r x r input patch centred on p                   MR [Khan]
 ``GlobalRidge``       every input pixel                                    1-2
-``SparseFieldRidge``  n_pixels input pixels it chooses near p             LSRF [Akram]
+``SparseFieldRidge``  n_pixels input pixels it chooses near p              LSRF [Akram]
 ====================  ===================================================  =========
 
 All of them share one contract (scikit-learn style): hyper-parameters in

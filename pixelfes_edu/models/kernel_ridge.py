@@ -82,7 +82,7 @@ class MercerBasis:
 
     With ``C = Q diag(s) Q^T`` (eigenvalues below 1e-14 of the largest dropped),
     ``phi(x) = B^T psi(x)``, ``B = Q diag(s)^1/2``, reproduces ``k(x, x') =
-    phi(x) . phi(x')`` to floating-point precision (|error| < 1e-12 for
+    phi(x) . phi(x')`` to floating-point precision (``|error| < 1e-12`` for
     σ >= 0.05, tested) with ``n_features`` features (about 4/σ).  The same basis
     serves every pixel, which is what makes Pixel-KR vectorise, and the
     features are polynomials: Chebyshev recurrences, no exponentials.

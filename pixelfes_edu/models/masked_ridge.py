@@ -148,8 +148,10 @@ class MaskedRidge(Streaming, PixelModel):
 
     Attributes
     ----------
-    weight_ : ``(H, W, C, field, field)``;  bias_ : ``(H, W, C)`` (``C`` dropped for grey input)
-    gram_ : ``(H, W, C, q, q)``;  rhs_ : ``(H, W, C, q)`` -- the per-pixel sums, q = field^2 + 1 (bias last)
+    weight_ : ``(H, W, C, field, field)``
+    bias_ : ``(H, W, C)`` (``C`` dropped for grey input)
+    gram_, rhs_ : ``(H, W, C, q, q)`` and ``(H, W, C, q)``
+        The per-pixel sums, ``q = field**2 + 1`` (bias last).
 
     Examples
     --------

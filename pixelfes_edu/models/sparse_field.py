@@ -181,7 +181,8 @@ class SparseFieldRidge(PixelModel):
     ----------
     offset_ : int ndarray ``(H, W[, C], n_pixels, 2)``
         Chosen ``(dy, dx)``: output pixel ``(y, x)`` reads input ``(y + dy, x + dx)``.
-    weight_ : ndarray ``(H, W[, C], n_pixels)``;  bias_ : ndarray ``(H, W[, C])``
+    weight_ : ndarray ``(H, W[, C], n_pixels)``
+    bias_ : ndarray ``(H, W[, C])``
     candidates_ : ``(K, 2)`` candidate offsets, shortest first
     stats_ : dict
         Pixel-RR's sums ``n, sx, st, sxx, sxt`` plus ``stt`` as ``(H, W, C)`` maps
