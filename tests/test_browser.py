@@ -72,41 +72,17 @@ def test_voila_upload_adds_an_aligned_column(page, tmp_path):
 
 
 def test_voila_app_shows_no_code_and_answers_its_controls(tmp_path):
-    """notebooks/app.ipynb in Voilà: no code or text output on the page; picking a gallery face and moving α
+    """notebooks/app.ipynb in Voilà: no code or printed output on the page; picking a gallery face and moving α
     each change the result picture."""
-    app, port = NOTEBOOK.with_name("app.ipynb"), _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with open(tmp_path / "voila.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "voila", str(app), "--no-browser", f"--port={port}",
-                                 "--Voila.ip=127.0.0.1"], stdout=log, stderr=subprocess.STDOUT, cwd=app.parent,
-                                env=dict(os.environ))
-        try:
-            _wait_http(url, proc, 60)
-            with sync_api.sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-                    page.goto(url, timeout=STARTUP_S * 1000)
-                    alpha = _slider(page, "intensity α")
-                    alpha.wait_for(state="visible", timeout=STARTUP_S * 1000)
-                    result = page.locator(".widget-image").first  # the photo, before | after
-                    page.wait_for_function("el => el.naturalWidth > 0", arg=result.element_handle(), timeout=60_000)
-                    printed = page.locator("[data-mime-type^='application/vnd.jupyter.std'], .jp-InputArea-editor")
-                    assert printed.count() == 0, "the page shows code or printed output"
-
-                    src = result.get_attribute("src")
-                    page.locator(".widget-dropdown select").first.select_option("astronaut")
-                    _wait_new_src(page, result, src)
-
-                    src = result.get_attribute("src")
-                    alpha.locator(".widget-readout").click()
-                    page.keyboard.press("Control+A")
-                    page.keyboard.type("2")
-                    page.keyboard.press("Enter")
-                    _wait_new_src(page, result, src)
-                    page.get_by_text("α = 2.00").wait_for(timeout=30_000)  # the status line names the new α
-                finally:
-                    browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with voila_support.voila(NOTEBOOK.with_name("app.ipynb"), tmp_path / "voila.log") as url, \
+            voila_support.chromium_page(url) as page:
+        printed = page.locator("[data-mime-type^='application/vnd.jupyter.std'], .jp-InputArea-editor")
+        assert printed.count() == 0, "the page shows code or printed output"
+        result = page.locator(".widget-image").first  # the photo, before | after
+        src = result.get_attribute("src")
+        page.locator(".widget-dropdown select").first.select_option("astronaut")
+        _wait_new_src(page, result, src)
+        src = result.get_attribute("src")
+        voila_support.type_into_slider(page, _slider(page, "intensity α"), 2)
+        _wait_new_src(page, result, src)
+        page.get_by_text("α = 2.00").wait_for(timeout=30_000)  # the status line names the new α
