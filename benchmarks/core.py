@@ -14,17 +14,7 @@ import numpy as np
 
 import mr_authors
 import pixelfes_edu as pfe
-from table import add_row, print_table
-
-
-def best_of(f, repeat=3):
-    """Best wall-clock time of ``repeat`` calls (seconds)."""
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t)
-    return best
+from table import add_row, best_of, print_table
 
 
 def available_bytes():

@@ -20,7 +20,6 @@ Timings are wall-clock on whatever machine runs this: read them as orders of mag
 Skipped (no rows) without the real-data mirror.
 """
 import argparse
-import os
 import subprocess
 import sys
 import time

@@ -15,17 +15,7 @@ import numpy as np
 import pixelfes_edu as pfe
 from pixelfes_edu.evaluation.report import SPARSE_TARGET, sparse_check
 from pixelfes_edu.models.sparse_field import candidate_offsets
-from table import add_row, print_table
-
-
-def best_of(f, repeat=3):
-    """Best wall-clock time of ``repeat`` calls (seconds)."""
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t)
-    return best
+from table import add_row, best_of, print_table
 
 
 def _pairs():

@@ -2,10 +2,21 @@
 import os
 import platform
 import sys
+import time
 
 
 class Skip(Exception):
     """Raised by a section that cannot run here; the message says why and what would make it run."""
+
+
+def best_of(f, repeat=3):
+    """Best wall-clock time of ``repeat`` calls (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t)
+    return best
 
 
 def add_row(out, name, value, unit, target, ok, note=""):

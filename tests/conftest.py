@@ -77,3 +77,15 @@ def read_only_folder(tmp_path_factory):
         return
     os.unlink("/proc/pixelfes-edu-write-test")
     pytest.skip("no folder here refuses to take new files from this process")
+
+
+@pytest.fixture(scope="session")
+def expression_network():
+    """The cached expression classifier; skipped only when it is genuinely unavailable (offline, not cached)."""
+    from pixelfes_edu.evaluation import expression
+    from pixelfes_edu.store import DataUnavailableError
+
+    try:
+        return expression.model_path()
+    except DataUnavailableError as e:
+        pytest.skip(f"expression classifier unavailable: {e}")

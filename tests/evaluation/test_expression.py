@@ -10,12 +10,8 @@ from pixelfes_edu.store import ChecksumError, DataUnavailableError, data_dir, lo
 
 
 @pytest.fixture(scope="module")
-def network():
-    """The cached network; skipped only when it is genuinely unavailable (offline and not cached)."""
-    try:
-        return E.model_path()
-    except DataUnavailableError as e:
-        pytest.skip(f"expression classifier unavailable: {e}")
+def network(expression_network):
+    return expression_network
 
 
 def _faces(n=4, size=64, seed=0):

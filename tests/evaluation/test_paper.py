@@ -5,7 +5,6 @@ import pytest
 import pixelfes_edu as pfe
 from pixelfes_edu.evaluation import expression, paper, validation_curves
 from pixelfes_edu.models import gaussian_kernel
-from pixelfes_edu.store import DataUnavailableError
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +100,8 @@ def test_loo_choice_reports_validation_curves(pairs):
 
 # --------------------------------------------------------------------------- Table III and the gallery
 @pytest.fixture(scope="module")
-def network():
-    try:
-        return expression.model_path()
-    except DataUnavailableError as e:
-        pytest.skip(f"expression classifier unavailable: {e}")
+def network(expression_network):
+    return expression_network
 
 
 def test_table3_rows_are_the_recognition_rates(network):

@@ -63,13 +63,14 @@ def test_kernel_explorer_busy_note_for_sigma_and_for_slow_lambda_only(data, monk
     original = pfe.PixelKernelRidge.update
 
     def spy(self, *a, **k):
-        seen.append(ex.busy.value)
+        seen.append((ex.busy.value, ex.sigma.disabled))
         return original(self, *a, **k)
 
     monkeypatch.setattr(pfe.PixelKernelRidge, "update", spy)
     ex.last_ms["lam"] = 1.0
     ex.lam.value = 2.0  # the last λ move was quick: no note
-    ex.sigma.value = 2.0  # σ rebuilds: note
+    ex.sigma.value = 2.0  # σ rebuilds: note, and the slider waits
     ex.last_ms["lam"] = 1e3 * (explore.kernel.BUSY_SECONDS + 1)
     ex.lam.value = 3.0  # the last λ move was slow: note
-    assert [bool(s) for s in seen] == [False, True, True] and ex.busy.value == ""
+    assert [bool(note) for note, _ in seen] == [False, True, True] and ex.busy.value == ""
+    assert "computing" in seen[1][0] and seen[1][1] is True and not ex.sigma.disabled

@@ -90,21 +90,6 @@ def test_kernel_explorer_sigma_and_lambda(data, monkeypatch):
     np.testing.assert_allclose(ex.kr.predict(test.inputs), fresh.predict(test.inputs), atol=1e-8)
 
 
-def test_kernel_explorer_shows_busy_while_working(data, monkeypatch):
-    train, test = data
-    ex = explore.KernelExplorer(train, test, sigma=1.0, n_show=1)
-    seen = []
-    original = pfe.PixelKernelRidge.update
-
-    def spy(self, *a, **k):
-        seen.append((ex.busy.value, ex.sigma.disabled))
-        return original(self, *a, **k)
-
-    monkeypatch.setattr(pfe.PixelKernelRidge, "update", spy)
-    ex.sigma.value = 2.0
-    assert seen and "computing" in seen[0][0] and seen[0][1] is True
-
-
 def test_pixel_inspector_follows_pixel_and_hyperparameters(data):
     train, _ = data
     pi = explore.PixelInspector(train, pixel=(10, 12), lam=0.4, sigma=1.0)
