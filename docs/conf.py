@@ -41,7 +41,7 @@ extensions = [
 ]
 
 # Read only the site's pages; everything else in the repository is not a page.
-include_patterns = ["docs/**", "notebooks/*.ipynb", "README.md", "binder/README.md"]
+include_patterns = ["docs/**", "notebooks/*.ipynb", "notebooks/README.md", "README.md", "binder/README.md"]
 exclude_patterns = ["build", ".venv", "**/.ipynb_checkpoints", "docs/_ext", "docs/_templates",
                     "tests", "benchmarks", "pixelfes_edu",
                     "notebooks/app.ipynb"]  # the Voila app: widgets only, useful live (Binder), not as a page

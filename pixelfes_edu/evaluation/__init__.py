@@ -10,6 +10,8 @@ module                                             what
 :mod:`~pixelfes_edu.evaluation.report`             the London report (``pixelfes-edu report``)
 :mod:`~pixelfes_edu.evaluation.expression`         an independent expression classifier (Table III)
 :mod:`~pixelfes_edu.evaluation.paper`              the paper beside the package: notebook 07's scorecard
+:mod:`~pixelfes_edu.evaluation.recognition`        the Table III analogue: happy rates of that classifier
+:mod:`~pixelfes_edu.evaluation.scorecard`          the scorecard's rows and table
 =================================================  ==============================================
 
 >>> import pixelfes_edu as pfe

@@ -36,9 +36,10 @@ import numpy as np
 
 from ..faces.geometry import DEFAULT_REGION, region_mask
 from ..models import PAPER_LAM, PAPER_SIGMA, MaskedRidge, MercerBasis, PixelKernelRidge, PixelRidge
-from . import expression
-from .crossval import named_models, score_predictions
+from .crossval import score_predictions
 from .loo import validation_curves
+from .recognition import PAPER_TABLE3, GalleryHappy, Table3, gallery_happy, table3
+from .scorecard import Row, Scorecard, markdown_table, ten_thousands
 
 __all__ = ["Row", "Scorecard", "PAPER_TABLE1", "PAPER_TABLE3", "PAPER_N", "PAPER_SIGMAS", "generator_params",
            "table1", "Table1", "sigma_sweep", "SigmaSweep", "loo_choice", "LooChoice", "table3", "Table3",
@@ -48,75 +49,8 @@ __all__ = ["Row", "Scorecard", "PAPER_TABLE1", "PAPER_TABLE3", "PAPER_N", "PAPER
 PAPER_TABLE1 = {"StarGAN": 850, "GANimation": 850, "MR": 16.2, "Pixel-KR": 655, "Pixel-RR": 3.28}
 #: Training pairs behind Table I's Pixel-KR count (655e4 = 400 x 128 x 128).
 PAPER_N = 400
-#: Table III of the paper: share of synthesised happy faces its recogniser called happy.
-PAPER_TABLE3 = {"GANimation": 0.68, "MR": 0.84, "Pixel-RR": 0.85}
 #: The σ values of Fig. 5 (the paper sweeps 0.1 to 5).
 PAPER_SIGMAS = (0.1, 0.3, 1.0, 3.0, 5.0)
-
-
-class Row:
-    """One line of the scorecard.
-
-    Attributes
-    ----------
-    what : str      what is compared ("Table I: Pixel-RR parameters per channel")
-    paper : str     the paper's number or claim
-    here : str      this package's number, measured in this run
-    verdict : str   "agrees", "differs", "same order", "not comparable" ...
-    protocol : str  how ``here`` was measured
-    """
-
-    def __init__(self, what, paper, here, verdict, protocol):
-        self.what, self.paper, self.here, self.verdict, self.protocol = what, paper, here, verdict, protocol
-
-    def __repr__(self):
-        return f"Row({self.what!r}: paper {self.paper}, here {self.here}, {self.verdict})"
-
-
-def _markdown(head, lines):
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(str(c) for c in line) + " |" for line in lines]
-    return "\n".join(out)
-
-
-class Scorecard:
-    """The rows of several results (anything with ``.rows``) in one table.
-
-    >>> card = Scorecard()
-    >>> card.add(Row("λ", "0.4", "0.005", "differs", "leave-one-out"))
-    >>> print(card.to_markdown())
-    | claim | paper | here | verdict | protocol |
-    |---|---|---|---|---|
-    | λ | 0.4 | 0.005 | **differs** | leave-one-out |
-    """
-
-    def __init__(self, *results):
-        self.rows = []
-        for r in results:
-            self.add(r)
-
-    def add(self, result):
-        """Append a :class:`Row` or every row of a result."""
-        self.rows += [result] if isinstance(result, Row) else list(result.rows)
-
-    def to_markdown(self):
-        return _markdown(["claim", "paper", "here", "verdict", "protocol"],
-                         [(r.what, r.paper, r.here, f"**{r.verdict}**" if r.verdict == "differs" else r.verdict,
-                           r.protocol) for r in self.rows])
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-    def __repr__(self):
-        return f"Scorecard({len(self.rows)} rows)\n" + self.to_markdown()
-
-
-def _e4(n):
-    return f"{n / 1e4:.4g}×10⁴"
-
-
-def _pct(v):
-    return f"{100 * v:.0f}%"
 
 
 # --------------------------------------------------------------------------- Table I
@@ -164,9 +98,9 @@ class Table1:
         for name, n in self.counts.items():
             paper = PAPER_TABLE1.get(name.split(" ")[0])
             fit = self.fit_s.get(name)
-            lines.append((name, f"{n:,}", _e4(n), "—" if paper is None else f"{paper:g}×10⁴",
+            lines.append((name, f"{n:,}", ten_thousands(n), "—" if paper is None else f"{paper:g}×10⁴",
                           "—" if fit is None else f"{fit:.2f}"))
-        return _markdown(["model", "parameters per channel", "", "paper", "fit s (here)"], lines)
+        return markdown_table(["model", "parameters per channel", "", "paper", "fit s (here)"], lines)
 
     def _repr_markdown_(self):
         return self.to_markdown()
@@ -225,7 +159,7 @@ def table1(pairs, sigma=PAPER_SIGMA["happy"], lam=PAPER_LAM, n_kernel=PAPER_N):
                         f"times {n_kernel}/{len(pairs)}: N numbers per pixel")
         else:
             protocol = f"`n_params` of the model fitted on {where}"
-        rows.append(Row(f"Table I: {name} parameters per channel", f"{paper:g}×10⁴", _e4(n),
+        rows.append(Row(f"Table I: {name} parameters per channel", f"{paper:g}×10⁴", ten_thousands(n),
                         verdict, protocol))
     return Table1(counts, fit_s, (h, w), len(pairs), rows, models)
 
@@ -405,7 +339,7 @@ class LooChoice:
             lines.append((label, f"{vc.best_lam_rr:.3g}", f"{vc.rr.min():.5f}", f"{vc.at(lam=PAPER_LAM):.5f}",
                           f"σ = {vc.best_sigma:.3g}, λ = {vc.best_lam_kr:.3g}", f"{vc.kr.min():.5f}",
                           f"{vc.at(lam=PAPER_LAM, sigma=PAPER_SIGMA['happy']):.5f}"))
-        return _markdown(["images", "Pixel-RR LOO λ", "LOO MSE", "at λ = 0.4", "Pixel-KR LOO σ, λ", "LOO MSE",
+        return markdown_table(["images", "Pixel-RR LOO λ", "LOO MSE", "at λ = 0.4", "Pixel-KR LOO σ, λ", "LOO MSE",
                           "at σ = 3, λ = 0.4"], lines)
 
     def _repr_markdown_(self):
@@ -450,147 +384,3 @@ def loo_choice(pairs, minmax=True, seed=0):
 def _same_decade(here, paper):
     """'agrees' when ``here`` is within a factor of 3 of ``paper``."""
     return "agrees" if abs(np.log10(here / paper)) <= np.log10(3) else "differs"
-
-
-# --------------------------------------------------------------------------- Table III
-def _default_models():
-    return {"Pixel-RR": PixelRidge(PAPER_LAM), "MR": MaskedRidge(PAPER_LAM, 3),
-            "Pixel-KR": PixelKernelRidge(PAPER_LAM, PAPER_SIGMA["happy"])}
-
-
-class Table3:
-    """What :func:`table3` returns: ``recognition`` (:class:`~pixelfes_edu.evaluation.expression.Recognition`),
-    ``seconds`` and ``rows``."""
-
-    def __init__(self, recognition, seconds, rows):
-        self.recognition, self.seconds, self.rows = recognition, seconds, rows
-
-    def to_markdown(self):
-        return self.recognition.to_markdown()
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-
-def table3(pairs, models=None, alphas=(0.5, 1.0, 1.5), folds=5, seed=0):
-    """Table III analogue: how often an independent classifier calls held-out synthesised smiles happy.
-
-    :func:`~pixelfes_edu.evaluation.expression.held_out_recognition`: ``folds`` folds split
-    by person; every model is fitted on the other people and its held-out outputs, at each
-    intensity α, are classified by the FER2013 mini-Xception (a network this package did
-    not train). The real smiles (the ceiling: the network does not call every real smile
-    happy), the neutral inputs and the mean training smile are classified too.
-
-    Parameters
-    ----------
-    pairs : Pairs of neutral inputs and smiles (London)
-    models : dict ``{name: unfitted model}``, default Pixel-RR (λ = 0.4), MR (r = 3) and
-        Pixel-KR (λ = 0.4, σ = 3): the paper's settings.
-    alphas : intensities measured (must include 1)
-    folds, seed : as :func:`~pixelfes_edu.evaluation.person_folds`
-
-    Returns
-    -------
-    Table3
-
-    Raises
-    ------
-    DataUnavailableError
-        The classifier's network is not cached and cannot be downloaded.
-    """
-    if not np.isclose(alphas, 1.0).any():
-        raise ValueError(f"alphas must include 1 (the paper's setting), got {list(alphas)}")
-    models = _default_models() if models is None else named_models(models)
-    t0 = time.perf_counter()
-    rec = expression.held_out_recognition(models, pairs, alphas=alphas, folds=folds, seed=seed)
-    seconds = time.perf_counter() - t0
-    n = len(pairs)
-
-    def rate(name):
-        k = int(round(rec.happy_rate(name) * n))
-        lo, hi = expression.wilson_interval(k, n)
-        return f"{_pct(k / n)} ({_pct(lo)}–{_pct(hi)})"
-
-    proto = (f"{folds} folds by person on {n} {pairs.name} faces, α = 1; FER2013 mini-Xception "
-             "(`evaluation.expression`, 18 views per face); 95% Wilson interval")
-    ceiling = rec.happy_rate("real smiles")
-    rows = [Row("Table III: real smiles called happy", "—", rate("real smiles"), "the ceiling here",
-                "the same network on the real smiling photos"),
-            Row("Table III: neutral inputs called happy", "—", rate("neutral inputs"), "the floor here",
-                "the same network on the neutral photos")]
-    for name in models:
-        paper = PAPER_TABLE3.get(name)
-        rows.append(Row(f"Table III: {name} smiles called happy", "—" if paper is None else _pct(paper),
-                        rate(name) + f"; {rec.happy_rate(name) / max(ceiling, 1e-9):.2f}x the real smiles' rate",
-                        "not in the paper" if paper is None else "not comparable (other classifier and data)",
-                        proto))
-    if {"Pixel-RR", "MR"} <= set(models):
-        rr, mr = rec.happy_rate("Pixel-RR"), rec.happy_rate("MR")
-        k_rr, k_mr = round(rr * n), round(mr * n)
-        overlap = (expression.wilson_interval(k_rr, n)[0] <= expression.wilson_interval(k_mr, n)[1]
-                   and expression.wilson_interval(k_mr, n)[0] <= expression.wilson_interval(k_rr, n)[1])
-        rows.append(Row("Table III: Pixel-RR vs MR", "85% vs 84% (Pixel-RR ≥ MR)",
-                        f"{_pct(rr)} vs {_pct(mr)}" + (" (intervals overlap)" if overlap else ""),
-                        "same order" if rr >= mr else "reversed", proto))
-    rows.append(Row("Table III: mean training smile called happy", "—", rate("mean target"),
-                    "a happy rate is not realism", "the mean of the training smiles, the same face for everybody"))
-    rows.append(Row("Table III: GANimation", _pct(PAPER_TABLE3["GANimation"]), "not run", "not comparable",
-                    "no GAN in this package"))
-    return Table3(rec, seconds, rows)
-
-
-# --------------------------------------------------------------------------- the gallery
-class GalleryHappy:
-    """What :func:`gallery_happy` returns: ``rates`` ``{row: {group: happy rate}}``, ``p_happy``
-    (mean p(happy) likewise), ``groups`` ``{group: names}``, ``rows``."""
-
-    def __init__(self, rates, p_happy, groups, rows):
-        self.rates, self.p_happy, self.groups, self.rows = rates, p_happy, groups, rows
-
-    def to_markdown(self):
-        head = ["faces"] + [f"{g} (n={len(names)})" for g, names in self.groups.items()]
-        return _markdown(head, [(name, *(f"{_pct(r[g])} ({self.p_happy[name][g]:.2f})" for g in self.groups))
-                                for name, r in self.rates.items()])
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-
-def gallery_happy(models, gallery, animals=("chelsea", "fox"), alpha=1.0):
-    """The classifier on out-of-dataset faces: the inputs as they are and each fitted model's output.
-
-    Parameters
-    ----------
-    models : dict ``{name: fitted model}`` (trained on a whole data set)
-    gallery : dict ``{name: aligned (H, W, 3) crop}`` (:func:`pixelfes_edu.load_gallery`)
-    animals : gallery names that are not people (reported apart)
-    alpha : intensity of the change
-
-    Returns
-    -------
-    GalleryHappy
-    """
-    names = sorted(gallery)
-    groups = {"people": [k for k in names if k not in animals], "animals": [k for k in names if k in animals]}
-    groups = {g: v for g, v in groups.items() if v}
-    G = np.stack([gallery[k] for k in names])
-    faces = {"inputs as they are": G}
-    for name, m in models.items():
-        faces[name] = np.clip(G + alpha * (m.predict(G) - G), 0, 1)
-    rates, p_happy = {}, {}
-    for label, F in faces.items():
-        p = expression.predict_proba(F)
-        rates[label], p_happy[label] = {}, {}
-        for g, members in groups.items():
-            sel = np.isin(names, members)
-            rates[label][g] = float(np.mean(p[sel].argmax(axis=1) == expression.HAPPY))
-            p_happy[label][g] = float(p[sel, expression.HAPPY].mean())
-    people = groups.get("people", [])
-    rows = []
-    if people:
-        for label in faces:
-            rows.append(Row(f"Out of dataset: {label} called happy", "qualitative (Figs. 1, 4)" if label in models
-                            else "—", f"{_pct(rates[label]['people'])} of {len(people)} gallery people",
-                            "no number in the paper", f"models fitted on all training pairs, α = {alpha:g}; "
-                            "`load_gallery` crops aligned by the detected face mesh"))
-    return GalleryHappy(rates, p_happy, groups, rows)
