@@ -400,7 +400,10 @@ class PixelKernelRidge(Streaming, PixelModel):
         """Compile to a per-pixel lookup table over the 256 levels of 8-bit input.
 
         ``table[l] = predict(l / 255)`` for every pixel: exact for inputs on the
-        8-bit grid, predicted by a gather instead of N kernel evaluations.
+        8-bit grid, predicted by one gather per pixel.  The table makes the model
+        a plain per-pixel curve anyone can read (or ship without this package); it
+        is not faster than :meth:`predict`, whose small basis already makes exact
+        prediction a few array operations (``python benchmarks/run.py lut``).
 
         >>> X = np.random.default_rng(0).integers(0, 256, (20, 4, 4)) / 255
         >>> k = PixelKernelRidge(sigma=0.5).fit(X, X)

@@ -12,6 +12,8 @@ from .streaming import Streaming
 
 #: Positions of the padded grid summed at once by :func:`masked_sums` (every image's rows stay in cache).
 BLOCK = 4096
+#: Pixels per batched solve in :meth:`MaskedRidge._solve` (small blocks keep the factorisation's copies small).
+SOLVE_PIXELS = 2048
 
 
 def patch_offsets(field):
@@ -107,7 +109,7 @@ def solve_masked(gram, rhs, lam):
     True
     """
     q = len(gram)
-    return solve_spd(gram + lam * np.eye(q).reshape((q, q) + (1,) * (gram.ndim - 2)), rhs)
+    return solve_spd(gram + lam * np.eye(q).reshape((q, q) + (1,) * (gram.ndim - 2)), rhs, overwrite=True)
 
 
 def _padded(x, h, margin):
@@ -228,8 +230,9 @@ class MaskedRidge(Streaming, PixelModel):
             c, rows = part
             sol[c, :, rows] = solve_masked(self._gram[c, :, :, rows], self._rhs[c, :, rows], self.lam)
 
+        step = max(1, SOLVE_PIXELS // W)  # rows per block
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # numpy releases the GIL
-            list(pool.map(solve, [(c, rows) for c in range(C) for rows in (slice(0, H // 2), slice(H // 2, H))]))
+            list(pool.map(solve, [(c, slice(i, i + step)) for c in range(C) for i in range(0, H, step)]))
         weight = np.moveaxis(sol[:, :-1], (0, 1), (2, 3)).reshape(H, W, C, self.field, self.field)
         bias = np.moveaxis(sol[:, -1], 0, -1)
         grey = len(self.input_shape_) == 2
