@@ -10,12 +10,6 @@ from pixelfes_edu import explore, plotting
 from pixelfes_edu.explore.controls import PIXEL_CSS, lam_slider, log_range, mean_psnr, sigma_slider
 
 
-@pytest.fixture(scope="module")
-def data():
-    p = pfe.load_pairs("synthetic", n=24, size=32, seed=1)
-    return p.split(p.ids[-5:])
-
-
 def _size(png):
     with Image.open(io.BytesIO(png)) as im:
         return im.size

@@ -8,12 +8,6 @@ import pixelfes_edu as pfe  # noqa: E402
 from pixelfes_edu import explore  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def data():
-    p = pfe.load_pairs("synthetic", n=24, size=32, seed=1)
-    return p.split(p.ids[-4:])
-
-
 def test_pixel_inspector_redraw_depends_only_on_the_controls(data):
     train, _ = data
     pi = explore.PixelInspector(train, pixel=(10, 12), lam=0.4, sigma=1.0)

@@ -1,15 +1,8 @@
 """SparseFieldExplorer driven headless: sliders choose again from stored sums, never refit; R = 0 is Pixel-RR."""
 import numpy as np
-import pytest
 
 import pixelfes_edu as pfe
 from pixelfes_edu import explore
-
-
-@pytest.fixture(scope="module")
-def data():
-    p = pfe.load_pairs("synthetic", n=24, size=32, seed=1)
-    return p.split(p.ids[-4:])
 
 
 def _forbid_fit(monkeypatch):

@@ -11,12 +11,6 @@ import pixelfes_edu as pfe
 from pixelfes_edu import explore, plotting
 
 
-@pytest.fixture(scope="module")
-def data():
-    p = pfe.load_pairs("synthetic", n=24, size=32, seed=1)
-    return p.split(p.ids[-4:])
-
-
 def _decode(png):
     with Image.open(io.BytesIO(png)) as im:
         return np.asarray(im.convert("RGB"))
