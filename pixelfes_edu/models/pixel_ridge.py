@@ -5,8 +5,9 @@ from ..validation import check_pair, check_lam, check_values
 from .base import PixelModel
 from .streaming import Streaming
 
-#: Eq. 6's sums run over blocks of this many images (a block stays in cache while it is checked and summed).
-BLOCK_IMAGES = 8
+#: Eq. 6's sums run over blocks of this many images and values (a block of X and T stays in cache
+#: while it is checked and summed: 2 x 2 MiB).
+BLOCK_IMAGES, BLOCK_VALUES = 16, 16384
 
 
 def solve_eq6(stats, lam):
@@ -88,16 +89,18 @@ class PixelRidge(Streaming, PixelModel):
         self._start_stream(X)
         sums = [self.stats_[k].reshape(-1) for k in ("sx", "st", "sxx", "sxt")]  # views: += writes stats_
         Xf, Tf = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (N, D) views: pixels x channels
-        for i in range(0, len(X), BLOCK_IMAGES):  # a few images at a time stay in cache: one trip through memory
+        blocks = [(slice(i, i + BLOCK_IMAGES), slice(j, j + BLOCK_VALUES))  # one trip through memory
+                  for i in range(0, len(X), BLOCK_IMAGES) for j in range(0, Xf.shape[1], BLOCK_VALUES)]
+        for n, d in blocks:
             try:
-                x, t = check_values(Xf[i:i + BLOCK_IMAGES], "X"), check_values(Tf[i:i + BLOCK_IMAGES], "T")
+                x, t = check_values(Xf[n, d], "X"), check_values(Tf[n, d], "T")
             except ValueError:  # re-check whole arrays so the message gives the (n, h, w, c) index
                 check_pair(X, T)
                 raise
-            sums[0] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
-            sums[1] += t.sum(0)
-            sums[2] += np.einsum("nd,nd->d", x, x)
-            sums[3] += np.einsum("nd,nd->d", x, t)
+            sums[0][d] += x.sum(0)  # the sums of Eq. 6, one value per pixel and channel
+            sums[1][d] += t.sum(0)
+            sums[2][d] += np.einsum("nd,nd->d", x, x)
+            sums[3][d] += np.einsum("nd,nd->d", x, t)
         self.stats_["n"] += float(len(X))
         return self._solve()
 
