@@ -3,7 +3,7 @@
 Each row is the wall time of control changes, from setting the widget value to the
 new PNG being in the ``Image`` widget (model update + predictions + drawing +
 encoding; the browser round trip is not included), as the median of the moves and
-their maximum.  Targets (issue 12): every control <= 150 ms (median) on 102 pairs at
+their maximum.  Targets: every control <= 150 ms (median) on 102 pairs at
 128x128x3; TrainingExplorer λ and α <= 100 ms; ReceptiveFieldExplorer any field
 <= 1.5 s the first time (then cached); KernelExplorer σ -> 0.3 <= 1 s and σ -> 0.1
 <= 2 s, with the busy note shown while a σ rebuild works.

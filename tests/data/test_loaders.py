@@ -228,7 +228,7 @@ def test_london_alignment_measures(london):
 
 
 def _whole_crop_sharpness_ratio(images):
-    """Issue 3's measure over the whole crop (no face mask), on grey images."""
+    """The mean-face sharpness ratio over the whole crop (no face mask), on grey images."""
     from skimage.filters import laplace
 
     grey = images.mean(-1)

@@ -236,7 +236,7 @@ def test_feature_windows_do_not_clip_any_feature(monkeypatch):
 
 
 def test_mean_face_is_sharp_like_well_aligned_real_faces():
-    # issue 3's alignment measure for the London set: variance of the Laplacian of
+    # the alignment measure used for the London set: variance of the Laplacian of
     # the mean face over the mean of the individual ones (>= 0.12 there)
     from scipy.ndimage import laplace
 
