@@ -55,6 +55,21 @@ def to_png(image, scale=1, compress_level=1):
     return buf.getvalue()
 
 
+def to_jpeg(image, quality=90):
+    """JPEG bytes of one image (float, clipped; or uint8): for photos, where a PNG would be large.
+
+    >>> to_jpeg(np.zeros((4, 4, 3)))[:2]
+    b'\\xff\\xd8'
+    """
+    from PIL import Image
+
+    a = np.asarray(image)
+    a = a if a.dtype == np.uint8 else to_uint8(a)
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(a)).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
 def image_row(images, gap=2, fill=1.0):
     """Concatenate images side by side with a ``gap``-pixel white border: one ``(H, W', C)`` array."""
     images = [to_display(im) for im in images]

@@ -6,7 +6,6 @@ model and pasted back into the photo at its full resolution
 (:func:`~pixelfes_edu.faces.synthesize`); below, what the model saw: the aligned
 crop, its output and the change, enlarged twice.
 """
-import io
 import time
 
 import numpy as np
@@ -14,17 +13,9 @@ import numpy as np
 from .. import plotting
 from ..faces import FaceNotFoundError, detect_landmarks, synthesize
 from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider, sigma_slider
-from .gallery import decode_upload, preview
+from .gallery import before_after, decode_upload
 
 __all__ = ["SmileApp"]
-
-
-def _jpeg(a, quality=90):
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(a)).save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
 
 
 class SmileApp(Explorer):
@@ -162,10 +153,6 @@ class SmileApp(Explorer):
                              + (f", σ = {self.sigma.value:.3g}" if self.kernel else "")
                              + f", α = {a:.2f} — photo {w}x{h} px" + (f"; trained on {self.source}" if self.source
                                                                        else ""))
-        before, after = preview(self.photo, self.preview_side), preview(self.image, self.preview_side)
-        if before.ndim == 2:
-            before, after = np.repeat(before[..., None], 3, 2), np.repeat(after[..., None], 3, 2)
-        gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
-        self.result.value = _jpeg(np.concatenate([before[..., :3], gap, after[..., :3]], axis=1))
+        self.result.value = before_after(self.photo, self.image, self.preview_side, gap=8)
         out = np.clip(s.aligned + a * (s.prediction - s.aligned), 0, 1)
         self.crops.value = plotting.grid_png([[s.aligned, out, np.clip(0.5 + out - s.aligned, 0, 1)]], scale=2)

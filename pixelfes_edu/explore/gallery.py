@@ -6,7 +6,6 @@ model's change pasted back into the full-resolution photo (``faces.synthesize``)
 is found, type the eye (and mouth) positions, read off the coordinate grid drawn on the photo.
 """
 import base64
-import io
 import time
 
 import numpy as np
@@ -17,7 +16,7 @@ from ..faces import FaceNotFoundError, Landmarks, align_face, detect_landmarks, 
 from ..faces.image import CorruptFileError, read_photo
 from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider
 
-__all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes', 'parse_mouth', 'coordinate_grid', 'preview']
+__all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes', 'parse_mouth', 'coordinate_grid', 'preview', 'before_after']
 
 
 def decode_upload(value):
@@ -99,12 +98,13 @@ def coordinate_grid(image, max_side=640):
     return np.asarray(small)
 
 
-def _jpeg(a, quality=90):
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(a)).save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+def before_after(before, after, max_side=640, gap=6):
+    """JPEG of two photos side by side, each a :func:`preview` (grey shown as RGB), a white gap between."""
+    a, b = preview(before, max_side), preview(after, max_side)
+    if a.ndim == 2:
+        a, b = np.repeat(a[..., None], 3, 2), np.repeat(b[..., None], 3, 2)
+    white = np.full((a.shape[0], gap, 3), 255, np.uint8)
+    return plotting.to_jpeg(np.concatenate([a[..., :3], white, b[..., :3]], axis=1))
 
 
 class GalleryExplorer(Explorer):
@@ -251,7 +251,7 @@ class GalleryExplorer(Explorer):
         self.download.value = ""
         self.photo_view.layout.display = None
         if self.landmarks is None and self._manual is None:  # no face found: help typing positions
-            self.photo_view.value = _jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
+            self.photo_view.value = plotting.to_jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
             self.full_res.disabled = True
             return
         before = self.photo
@@ -260,11 +260,7 @@ class GalleryExplorer(Explorer):
                                              mouth=None if self._manual[1] is None else np.asarray(self._manual[1]),
                                              method="typed")
             before = draw_landmarks(before, lm)
-        a, b = preview(before, self.preview_side), preview(self.result, self.preview_side)
-        if a.ndim == 2:
-            a, b = np.repeat(a[..., None], 3, 2), np.repeat(b[..., None], 3, 2)
-        gap = np.full((a.shape[0], 6, 3), 255, np.uint8)
-        self.photo_view.value = _jpeg(np.concatenate([a[..., :3], gap, b[..., :3]], axis=1))
+        self.photo_view.value = before_after(before, self.result, self.preview_side)
         self.full_res.disabled = False
 
     def _make_download(self):
@@ -272,7 +268,7 @@ class GalleryExplorer(Explorer):
         if self.result is None:
             return
         img = self.result if self.result.dtype == np.uint8 else plotting.to_uint8(self.result)
-        data = base64.b64encode(_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
+        data = base64.b64encode(plotting.to_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
         h, w = img.shape[:2]
         self.download.value = (f"<a download='smile.jpg' href='data:image/jpeg;base64,{data}'>"
                                f"download the result ({w}x{h} px, JPEG)</a>")
