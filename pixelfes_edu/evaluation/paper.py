@@ -39,7 +39,7 @@ from ..models import PAPER_LAM, PAPER_SIGMA, MaskedRidge, MercerBasis, PixelKern
 from .crossval import score_predictions
 from .loo import validation_curves
 from .recognition import PAPER_TABLE3, GalleryHappy, Table3, gallery_happy, table3
-from .scorecard import Row, Scorecard, markdown_table, ten_thousands
+from .scorecard import MarkdownResult, Row, Scorecard, markdown_table, ten_thousands
 
 __all__ = ["Row", "Scorecard", "PAPER_TABLE1", "PAPER_TABLE3", "PAPER_N", "PAPER_SIGMAS", "generator_params",
            "table1", "Table1", "sigma_sweep", "SigmaSweep", "loo_choice", "LooChoice", "table3", "Table3",
@@ -85,7 +85,7 @@ def generator_params(c_dim, attention=False, conv_dim=64, repeat_num=6):
     return n + sum(c_in * c_out * k * k for c_in, c_out, k in heads)
 
 
-class Table1:
+class Table1(MarkdownResult):
     """What :func:`table1` returns: ``models`` (fitted), ``counts`` ``{name: parameters per channel}``,
     ``fit_s`` and ``rows``."""
 
@@ -101,9 +101,6 @@ class Table1:
             lines.append((name, f"{n:,}", ten_thousands(n), "—" if paper is None else f"{paper:g}×10⁴",
                           "—" if fit is None else f"{fit:.2f}"))
         return markdown_table(["model", "parameters per channel", "", "paper", "fit s (here)"], lines)
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
 
 def table1(pairs, sigma=PAPER_SIGMA["happy"], lam=PAPER_LAM, n_kernel=PAPER_N):
@@ -198,7 +195,7 @@ def second_eigenvalues(X, sigma, region=DEFAULT_REGION, n_pixels=2000, seed=0):
     return e[:, -2]
 
 
-class SigmaSweep:
+class SigmaSweep(MarkdownResult):
     """What :func:`sigma_sweep` returns.
 
     Attributes
@@ -224,9 +221,6 @@ class SigmaSweep:
     def to_markdown(self):
         return self.result.to_markdown(["psnr", "sharpness_ratio", "speckle", "transfer", "to_rr", "to_mean",
                                         "spread", "e2", "kept", "update_s"])
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
 
 def _spread(Y, region):
@@ -323,7 +317,7 @@ def _sweep_rows(res, names, sigmas, lam, train, test):
 
 
 # --------------------------------------------------------------------------- λ and σ by leave-one-out
-class LooChoice:
+class LooChoice(MarkdownResult):
     """What :func:`loo_choice` returns: ``curves`` (:class:`~pixelfes_edu.evaluation.ValidationCurves`),
     ``minmax`` (the same on min-max scaled images, or None), ``seconds`` and ``rows``."""
 
@@ -341,9 +335,6 @@ class LooChoice:
                           f"{vc.at(lam=PAPER_LAM, sigma=PAPER_SIGMA['happy']):.5f}"))
         return markdown_table(["images", "Pixel-RR LOO λ", "LOO MSE", "at λ = 0.4", "Pixel-KR LOO σ, λ", "LOO MSE",
                           "at σ = 3, λ = 0.4"], lines)
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
 
 def loo_choice(pairs, minmax=True, seed=0):

@@ -15,7 +15,7 @@ import numpy as np
 from ..models import PAPER_LAM, PAPER_SIGMA, MaskedRidge, PixelKernelRidge, PixelRidge
 from . import expression
 from .crossval import named_models
-from .scorecard import Row, markdown_table, percent
+from .scorecard import MarkdownResult, Row, markdown_table, percent
 
 __all__ = ["PAPER_TABLE3", "table3", "Table3", "gallery_happy", "GalleryHappy"]
 
@@ -29,7 +29,7 @@ def _default_models():
             "Pixel-KR": PixelKernelRidge(PAPER_LAM, PAPER_SIGMA["happy"])}
 
 
-class Table3:
+class Table3(MarkdownResult):
     """What :func:`table3` returns: ``recognition`` (:class:`~pixelfes_edu.evaluation.expression.Recognition`),
     ``seconds`` and ``rows``."""
 
@@ -38,9 +38,6 @@ class Table3:
 
     def to_markdown(self):
         return self.recognition.to_markdown()
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
 
 def table3(pairs, models=None, alphas=(0.5, 1.0, 1.5), folds=5, seed=0):
@@ -111,7 +108,7 @@ def table3(pairs, models=None, alphas=(0.5, 1.0, 1.5), folds=5, seed=0):
 
 
 # --------------------------------------------------------------------------- the gallery
-class GalleryHappy:
+class GalleryHappy(MarkdownResult):
     """What :func:`gallery_happy` returns: ``rates`` ``{row: {group: happy rate}}``, ``p_happy``
     (mean p(happy) likewise), ``groups`` ``{group: names}``, ``rows``."""
 
@@ -122,9 +119,6 @@ class GalleryHappy:
         head = ["faces"] + [f"{g} (n={len(names)})" for g, names in self.groups.items()]
         return markdown_table(head, [(name, *(f"{percent(r[g])} ({self.p_happy[name][g]:.2f})" for g in self.groups))
                                 for name, r in self.rates.items()])
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
 
 def gallery_happy(models, gallery, animals=("chelsea", "fox"), alpha=1.0):

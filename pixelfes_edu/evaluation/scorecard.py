@@ -3,7 +3,14 @@
 :mod:`~pixelfes_edu.evaluation.paper` measures the rows; this module only holds them and prints them.
 """
 
-__all__ = ["Row", "Scorecard", "markdown_table", "percent", "ten_thousands"]
+__all__ = ["MarkdownResult", "Row", "Scorecard", "markdown_table", "percent", "ten_thousands"]
+
+
+class MarkdownResult:
+    """A result Jupyter shows as its ``to_markdown()`` table."""
+
+    def _repr_markdown_(self):
+        return self.to_markdown()
 
 
 class Row:
@@ -32,7 +39,7 @@ def markdown_table(head, lines):
     return "\n".join(out)
 
 
-class Scorecard:
+class Scorecard(MarkdownResult):
     """The rows of several results (anything with ``.rows``) in one table.
 
     >>> card = Scorecard()
@@ -56,9 +63,6 @@ class Scorecard:
         return markdown_table(["claim", "paper", "here", "verdict", "protocol"],
                               [(r.what, r.paper, r.here, f"**{r.verdict}**" if r.verdict == "differs"
                                 else r.verdict, r.protocol) for r in self.rows])
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
 
     def __repr__(self):
         return f"Scorecard({len(self.rows)} rows)\n" + self.to_markdown()
