@@ -119,7 +119,7 @@ class PixelModel:
 
         No pass over the images: Pixel-RR keeps the five sums of Eq. 6, MR the
         per-pixel Gram matrices, GlobalRidge the eigendecomposition of
-        ``X X^T``, Pixel-KR its per-pixel r x r systems (and its training
+        ``X X^T``, Pixel-KR its per-pixel M x M systems (and its training
         values for a new σ).  All values are checked before anything changes,
         and a failed update leaves the model exactly as it was.
 
