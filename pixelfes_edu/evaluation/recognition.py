@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..models import PAPER_LAM, PAPER_SIGMA, MaskedRidge, PixelKernelRidge, PixelRidge
+from ..models import PAPER_LAM, PAPER_SIGMA, MaskedRidge, PixelKernelRidge, PixelRidge, SparseFieldRidge
 from . import expression
 from .crossval import named_models
 from .scorecard import MarkdownResult, Row, markdown_table, percent
@@ -26,7 +26,7 @@ PAPER_TABLE3 = {"GANimation": 0.68, "MR": 0.84, "Pixel-RR": 0.85}
 # --------------------------------------------------------------------------- Table III
 def _default_models():
     return {"Pixel-RR": PixelRidge(PAPER_LAM), "MR": MaskedRidge(PAPER_LAM, 3),
-            "Pixel-KR": PixelKernelRidge(PAPER_LAM, PAPER_SIGMA["happy"])}
+            "Pixel-KR": PixelKernelRidge(PAPER_LAM, PAPER_SIGMA["happy"]), "Sparse field": SparseFieldRidge(PAPER_LAM)}
 
 
 class Table3(MarkdownResult):
@@ -53,7 +53,8 @@ def table3(pairs, models=None, alphas=(0.5, 1.0, 1.5), folds=5, seed=0):
     ----------
     pairs : Pairs of neutral inputs and smiles (London)
     models : dict ``{name: unfitted model}``, default Pixel-RR (λ = 0.4), MR (r = 3) and
-        Pixel-KR (λ = 0.4, σ = 3): the paper's settings.
+        Pixel-KR (λ = 0.4, σ = 3), the paper's settings, and the sparse field (R = 4) of the
+        authors' follow-up.
     alphas : intensities measured (must include 1)
     folds, seed : as :func:`~pixelfes_edu.evaluation.person_folds`
 

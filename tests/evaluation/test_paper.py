@@ -57,6 +57,7 @@ def test_table1_counts_are_the_models_own(pairs):
     verdicts = {r.what.split(": ")[1].split(" parameters")[0]: r.verdict for r in t.rows}
     assert verdicts["Pixel-RR"] == "other image size"  # 32 x 32 is not the paper's 128 x 128
     assert verdicts["StarGAN"] == verdicts["GANimation"] == "agrees"
+    assert t.counts["Sparse field (R = 4)"] == 2 * h * w and verdicts["Sparse field (R = 4)"] == "not in the paper"
     assert "| Pixel-RR | 2,048 |" in t.to_markdown()
 
 
@@ -136,5 +137,5 @@ def test_scorecard_collects_rows_and_results(pairs):
     card = paper.Scorecard(paper.Row("λ", "0.4", "0.005", "differs", "LOO"))
     card.add(paper.table1(pairs))
     lines = card.to_markdown().splitlines()
-    assert len(lines) == 2 + len(card.rows) == 2 + 1 + 5
+    assert len(lines) == 2 + len(card.rows) == 2 + 1 + 6  # λ, then Table I: RR, MR, sparse, KR (N = 400), 2 GANs
     assert lines[2] == "| λ | 0.4 | 0.005 | **differs** | LOO |"
