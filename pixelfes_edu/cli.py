@@ -231,8 +231,9 @@ def write_photo(path, image):
         return atomic_write(path, lambda tmp: iio.imwrite(tmp, image, extension=path.suffix.lower()))
     from PIL import Image
 
-    if image.dtype != np.uint8:
-        image = np.round(image.astype(float) / (65535.0 if image.dtype == np.uint16 else 1.0) * 255).astype(np.uint8)
+    from .plotting import to_uint8
+
+    image = to_uint8(image)
     options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
     return atomic_write(path, lambda tmp: Image.fromarray(image).save(tmp, format=fmt, **options))
 
@@ -258,10 +259,10 @@ def grid_figure(photo, synthesis, label):
     import numpy as np
     from PIL import Image
 
-    from .plotting import montage
+    from .plotting import montage, to_uint8
 
     def thumb(img, side=512):
-        im = Image.fromarray(img if img.dtype == np.uint8 else (img / 257).astype(np.uint8))
+        im = Image.fromarray(to_uint8(img))
         im.thumbnail((side, side))
         return np.asarray(im) / 255.0
 

@@ -29,8 +29,17 @@ def to_display(image):
 
 
 def to_uint8(image):
-    """``(H, W[, C])`` float in [0, 1] -> uint8, clipped and rounded."""
-    return np.round(to_display(image) * 255).astype(np.uint8)
+    """``(H, W[, C])`` image -> uint8: float in [0, 1] clipped and rounded, uint8 as it is, 16-bit scaled.
+
+    >>> to_uint8(np.array([0.0, 0.5, 2.0])).tolist(), to_uint8(np.array([0, 65535], np.uint16)).tolist()
+    ([0, 128, 255], [0, 255])
+    """
+    a = np.asarray(image)
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.uint16:
+        return (a * (255.0 / 65535.0) + 0.5).astype(np.uint8)
+    return np.round(to_display(a) * 255).astype(np.uint8)
 
 
 def to_png(image, scale=1, compress_level=1):
@@ -45,7 +54,7 @@ def to_png(image, scale=1, compress_level=1):
     from PIL import Image
 
     a = np.asarray(image)
-    a = a if a.dtype == np.uint8 else to_uint8(a)
+    a = to_uint8(a)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if scale != 1:
@@ -64,7 +73,7 @@ def to_jpeg(image, quality=90):
     from PIL import Image
 
     a = np.asarray(image)
-    a = a if a.dtype == np.uint8 else to_uint8(a)
+    a = to_uint8(a)
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(a)).save(buf, "JPEG", quality=quality)
     return buf.getvalue()

@@ -67,7 +67,7 @@ def preview(image, max_side=640):
     """A uint8 copy of ``image`` shrunk (area-averaged) so its longer side is at most ``max_side``."""
     from PIL import Image
 
-    a = plotting.to_uint8(image) if np.asarray(image).dtype != np.uint8 else np.asarray(image)
+    a = plotting.to_uint8(image)  # 16-bit photos scaled, not clipped
     h, w = a.shape[:2]
     s = max_side / max(h, w)
     if s >= 1:
@@ -85,9 +85,8 @@ def coordinate_grid(image, max_side=640):
     h, w = np.asarray(image).shape[:2]
     small = Image.fromarray(preview(image, max_side)).convert("RGB")
     s = small.size[0] / w
-    step = 10 ** np.floor(np.log10(max(h, w) / 4))
-    step *= 2 if max(h, w) / step < 8 else (5 if max(h, w) / step < 4 else 1)
-    step = max(step, 1)
+    base = 10 ** np.floor(np.log10(max(h, w) / 10))  # a round step giving 5 to 10 lines along the longer side
+    step = max(next(base * f for f in (1, 2, 5, 10) if max(h, w) / (base * f) <= 10), 1)
     draw = ImageDraw.Draw(small)
     for v in np.arange(step, w, step):
         draw.line([(v * s, 0), (v * s, small.size[1])], fill=(255, 255, 0), width=1)
@@ -267,7 +266,7 @@ class GalleryExplorer(Explorer):
         """Put a link to the full-resolution result (JPEG) under the preview."""
         if self.result is None:
             return
-        img = self.result if self.result.dtype == np.uint8 else plotting.to_uint8(self.result)
+        img = plotting.to_uint8(self.result)
         data = base64.b64encode(plotting.to_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
         h, w = img.shape[:2]
         self.download.value = (f"<a download='smile.jpg' href='data:image/jpeg;base64,{data}'>"

@@ -270,6 +270,10 @@ def face_warp(image=None, eyes=None, size=128, mouth=None, warp=None, landmarks=
     if eyes is not None:
         if landmarks is not None:
             raise ValueError("pass eyes= (and mouth=) or landmarks=, not both.")
+        if image is not None:  # a crop around points outside the photo would be flat background
+            shape = np.shape(image)
+            eyes = check_points(eyes, "eyes", n=2, within=shape)
+            mouth = None if mouth is None else check_points([mouth], "mouth", n=1, within=shape)[0]
         if warp == "shape":
             raise ValueError("warp='shape' needs the face mesh of detect_landmarks; with eyes= (and "
                              "mouth=) the warp is 'affine'.")
@@ -345,7 +349,4 @@ def align_face(image, eyes=None, size=128, mouth=None, warp=None, landmarks=None
     >>> cat = align_face(chelsea(), eyes=[[170, 110], [265, 120]], size=64)
     """
     img, _ = check_photo(image)
-    if eyes is not None:  # a crop around points outside the photo would be flat background
-        eyes = check_points(eyes, "eyes", n=2, within=img.shape)
-        mouth = None if mouth is None else check_points([mouth], "mouth", n=1, within=img.shape)[0]
     return face_warp(img, eyes=eyes, size=size, mouth=mouth, warp=warp, landmarks=landmarks).crop(img)

@@ -279,3 +279,21 @@ def test_to_png_roundtrip():
     back = _decode(plotting.to_png(img, scale=2))
     assert back.shape == (10, 14, 3)
     np.testing.assert_array_equal(back[::2, ::2], plotting.to_uint8(img))
+
+
+@pytest.mark.parametrize("side", [96, 640, 3999, 4000, 4032])
+def test_coordinate_grid_has_five_to_ten_lines_along_the_longer_side(side):
+    photo = np.full((side * 3 // 4, side, 3), 128, np.uint8)
+    grid = explore.gallery.coordinate_grid(photo, max_side=400)
+    yellow = (grid[..., 0] == 255) & (grid[..., 1] == 255) & (grid[..., 2] == 0)  # the x lines
+    columns = np.flatnonzero(yellow.any(axis=0) & (yellow.sum(axis=0) > grid.shape[0] // 2))
+    n_lines = 1 + int((np.diff(columns) > 1).sum()) if len(columns) else 0
+    assert 4 <= n_lines <= 10, n_lines
+
+
+def test_previews_of_16_bit_photos_keep_their_tones():
+    photo16 = np.full((40, 60, 3), 32768, np.uint16)  # mid grey in 16 bits
+    small = explore.gallery.preview(photo16, max_side=30)
+    assert small.dtype == np.uint8 and abs(int(small.mean()) - 128) <= 1
+    pair = _decode(explore.gallery.before_after(photo16, photo16, 30))  # before | white gap | after
+    assert abs(int(pair[:, :15].mean()) - 128) <= 3 and abs(int(pair[:, -15:].mean()) - 128) <= 3

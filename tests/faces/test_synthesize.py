@@ -136,3 +136,11 @@ def test_face_warp_round_trip_and_canonical_eyes(real_data):
     assert faces.align_face(img, size=64, landmarks=lm).shape == (64, 64, 3)
     with pytest.raises(ValueError, match="not both"):
         faces.face_warp(img, eyes=lm.eyes, landmarks=lm)
+
+
+def test_eyes_outside_the_photo_are_refused_not_ignored(model, photo):
+    img, eyes, mouth = photo
+    with pytest.raises(ValueError, match="outside"):
+        faces.synthesize(img, model, eyes=eyes + [0, 1000], mouth=mouth)
+    with pytest.raises(ValueError, match="outside"):
+        faces.synthesize(img, model, eyes=eyes, mouth=mouth + [500, 0])
