@@ -81,6 +81,23 @@ def check_positive(name, value):
     return number
 
 
+def check_nonnegative(name, value, hint=""):
+    """``value`` as a float if it is a finite real number >= 0 (not a bool, not complex).
+
+    >>> check_nonnegative("locality", 10**400)
+    Traceback (most recent call last):
+    ...
+    ValueError: locality must be a finite real number >= 0, got 1000...
+    """
+    try:  # as check_positive: huge integers and non-numbers are refused, not crashed on
+        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else None
+    except (OverflowError, ValueError, TypeError):
+        number = None
+    if number is None or not (np.isfinite(number) and number >= 0):
+        raise ValueError(f"{name} must be a finite real number >= 0{f' ({hint})' if hint else ''}, got {value!r}")
+    return number
+
+
 def check_lam(value, name="lam"):
     """A ridge penalty: :func:`check_positive` and at least :data:`MIN_LAM`.
 

@@ -48,17 +48,25 @@ class NotFittedError(ValueError):
     """Raised when ``predict``/``update``/``save`` is called before ``fit``."""
 
 
+def _unchanged_on_failure(model, work):
+    """``work()``, with the model's attributes put back when it raises (refused images, a resource limit, Ctrl-C).
+
+    ``work`` replaces learned arrays (binds new arrays to the attributes), never
+    modifies them in place, so the saved attributes are the model as it was.
+    """
+    saved = dict(model.__dict__)
+    try:
+        return work()
+    except BaseException:
+        model.__dict__.clear()
+        model.__dict__.update(saved)
+        raise
+
+
 def _transactional(fit):
-    """``fit`` that leaves the model as it was when it fails (refused images, a resource limit, Ctrl-C):
-    never half-fitted, with a new ``input_shape_`` and old arrays."""
+    """``fit`` (or ``partial_fit``) that leaves the model as it was when it fails: never half-fitted."""
     def transactional_fit(self, *args, **kwargs):
-        saved = dict(self.__dict__)
-        try:
-            return fit(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        return _unchanged_on_failure(self, lambda: fit(self, *args, **kwargs))
 
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(transactional_fit, attr, getattr(fit, attr))
@@ -69,8 +77,8 @@ def _transactional(fit):
 class PixelModel:
     """Shared plumbing of the models: shapes, prediction-input checks, update, save.
 
-    ``fit`` and ``update`` are transactional: when they fail, the model is
-    exactly as it was before the call.
+    ``fit``, ``partial_fit`` and ``update`` are transactional: when they fail,
+    the model is exactly as it was before the call.
 
     ``_hyper`` names the hyper-parameters: they are the ``__init__``
     arguments, validated there, saved with the model and accepted by
@@ -82,8 +90,10 @@ class PixelModel:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         MODEL_KINDS[cls.__name__] = cls
-        if "fit" in cls.__dict__:
-            cls.fit = _transactional(cls.__dict__["fit"])
+        for name in ("fit", "partial_fit"):  # defined here or inherited (Streaming.fit)
+            method = getattr(cls, name, None)
+            if method is not None and not hasattr(method, "__wrapped__"):
+                setattr(cls, name, _transactional(method))
 
     def _set_shape(self, X):
         self.input_shape_ = X.shape[1:]  # (H, W) or (H, W, C)
@@ -141,18 +151,16 @@ class PixelModel:
         params = {k: v for k, v in params.items() if v is not None}
         checked = type(self)(**{**self.get_params(), **params}).get_params()  # __init__ validates
         changed = {k for k in params if checked[k] != getattr(self, k)}
-        saved = dict(self.__dict__)
-        try:
+        def apply():
             for k in changed:
                 setattr(self, k, checked[k])
             self._refresh(changed)
-        except BaseException as e:  # keep the model as it was: its arrays were replaced, never modified
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            if isinstance(e, ArithmeticError):  # overflow in a re-solve: a bad value, said as one
-                raise ValueError(f"{type(self).__name__}.update({', '.join(f'{k}={v!r}' for k, v in params.items())}) "
-                                 f"failed ({type(e).__name__}: {e}); the model is unchanged") from e
-            raise
+
+        try:
+            _unchanged_on_failure(self, apply)
+        except ArithmeticError as e:  # overflow in a re-solve: a bad value, said as one
+            raise ValueError(f"{type(self).__name__}.update({', '.join(f'{k}={v!r}' for k, v in params.items())}) "
+                             f"failed ({type(e).__name__}: {e}); the model is unchanged") from e
         return self
 
     def _refresh(self, changed):

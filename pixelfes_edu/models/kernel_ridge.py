@@ -197,8 +197,9 @@ class PixelKernelRidge(Streaming, PixelModel):
       Chebyshev polynomials (:class:`MercerBasis`), so ``Phi^T Phi`` and
       ``Phi^T t`` follow from a few σ-independent sums of each pixel's values,
       its Chebyshev moments (:func:`chebyshev_moments`, kept in ``moments_``):
-      a new σ or λ is one matrix product and one small solve per pixel, no
-      pass over the training values.  ``coef_`` still returns the N dual
+      a new λ, or a σ no smaller than the smallest so far, is one matrix
+      product and one small solve per pixel; a smaller σ needs higher moments,
+      one pass over the stored training values.  ``coef_`` still returns the N dual
       coefficients of Eq. 14.  ``predict`` evaluates each pixel's fitted curve
       as its Chebyshev series (Clenshaw), equal to the kernel sum to rounding.
 

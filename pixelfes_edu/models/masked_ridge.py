@@ -191,10 +191,17 @@ class MaskedRidge(Streaming, PixelModel):
         floats = C * q * (q + 1) * H * W + (2 * N + n_products) * grid + 3 * q * q * H * W  # sums + one channel's work
         check_allocation(8 * floats, f"MaskedRidge(field={self.field}) on {N} images of {H}x{W}x{C}",
                          "use a smaller field, or fewer images per partial_fit chunk")
+        first = not self._fitted
         self._start_stream(X)
+        # the first chunk sums into the new statistics; later ones into their own, added at the end
+        gram, rhs = (self._gram, self._rhs) if first else (np.zeros_like(self._gram), np.zeros_like(self._rhs))
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # numpy releases the GIL in the products
             for c in range(C):  # channels are independent models
-                masked_sums(X4[..., c], T4[..., c], self.field, pool, out=(self._gram[c], self._rhs[c]))
+                masked_sums(X4[..., c], T4[..., c], self.field, pool, out=(gram[c], rhs[c]))
+        if not first:
+            gram += self._gram
+            rhs += self._rhs
+            self._gram, self._rhs = gram, rhs
         return self._solve()
 
     def _init_stats(self):

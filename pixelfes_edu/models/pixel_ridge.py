@@ -87,8 +87,8 @@ class PixelRidge(Streaming, PixelModel):
         """
         X, T = check_pair(X, T, values=False)
         self._start_stream(X)
-        sums = [self.stats_[k].reshape(-1) for k in ("sx", "st", "sxx", "sxt")]  # views: += writes stats_
         Xf, Tf = X.reshape(len(X), -1), T.reshape(len(T), -1)  # (N, D) views: pixels x channels
+        sums = [np.zeros(Xf.shape[1]) for _ in range(4)]  # this chunk's; stats_ changes only once all is checked
         blocks = [(slice(i, i + BLOCK_IMAGES), slice(j, j + BLOCK_VALUES))  # one trip through memory
                   for i in range(0, len(X), BLOCK_IMAGES) for j in range(0, Xf.shape[1], BLOCK_VALUES)]
         for n, d in blocks:
@@ -101,7 +101,9 @@ class PixelRidge(Streaming, PixelModel):
             sums[1][d] += t.sum(0)
             sums[2][d] += np.einsum("nd,nd->d", x, x)
             sums[3][d] += np.einsum("nd,nd->d", x, t)
-        self.stats_["n"] += float(len(X))
+        names = ("sx", "st", "sxx", "sxt")
+        self.stats_ = {"n": self.stats_["n"] + float(len(X)),
+                       **{k: self.stats_[k] + s.reshape(self.input_shape_) for k, s in zip(names, sums)}}
         return self._solve()
 
     def _init_stats(self):

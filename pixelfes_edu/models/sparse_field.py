@@ -39,11 +39,10 @@ Why it is fast: ``sum x_{p+d}`` and ``sum x_{p+d}^2`` are Pixel-RR's maps shifte
 ``d``; only ``sum_n x^n_{p+d} t^n_p`` needs a pass over the N images, one product per
 candidate (:func:`shifted_cross_sums`).
 """
-import numbers
 
 import numpy as np
 
-from ..validation import check_allocation, check_int, check_lam, check_pair
+from ..validation import check_allocation, check_int, check_lam, check_nonnegative, check_pair
 from .base import PixelModel
 from .pixel_ridge import PixelRidge, solve_eq6
 
@@ -141,14 +140,6 @@ def shifted_cross_sums(Xp, Rp, offsets, first=None):
     return S
 
 
-def _check_nonnegative(name, value, hint):
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-          and np.isfinite(value) and value >= 0)
-    if not ok:
-        raise ValueError(f"{name} must be a finite real number >= 0 ({hint}), got {value!r}")
-    return float(value)
-
-
 # --------------------------------------------------------------------------- the model
 class SparseFieldRidge(PixelModel):
     """Sparse receptive fields: each output pixel regresses on ``n_pixels`` input pixels it chooses.
@@ -213,8 +204,8 @@ class SparseFieldRidge(PixelModel):
         if self.n_pixels > (2 * self.radius + 1) ** 2:
             raise ValueError(f"n_pixels={n_pixels} exceeds the {(2 * self.radius + 1) ** 2} candidate pixels of "
                              f"radius {radius}: raise radius or lower n_pixels")
-        self.locality = _check_nonnegative("locality", locality, "0 = no preference for short offsets")
-        self.smoothness = _check_nonnegative("smoothness", smoothness, "Gaussian σ in pixels, 0 = off")
+        self.locality = check_nonnegative("locality", locality, "0 = no preference for short offsets")
+        self.smoothness = check_nonnegative("smoothness", smoothness, "Gaussian σ in pixels, 0 = off")
 
     # -- fit ---------------------------------------------------------------
     def fit(self, X, T):
@@ -370,4 +361,10 @@ class SparseFieldRidge(PixelModel):
         self.candidates_ = candidate_offsets(self.radius)
         self.fit_radius_ = self.radius
         self.stats_ = {}
-        self._set_offsets(self.offset_ if len(self.input_shape_) == 3 else self.offset_[:, :, None])
+        d = self.offset_ if len(self.input_shape_) == 3 else self.offset_[:, :, None]
+        H, W = self.input_shape_[:2]
+        yy, xx = np.mgrid[0:H, 0:W].reshape(2, H, W, 1, 1)
+        ty, tx = yy + d[..., 0], xx + d[..., 1]  # the chosen input pixels
+        if (np.abs(d) > self.radius).any() or (ty < 0).any() or (ty >= H).any() or (tx < 0).any() or (tx >= W).any():
+            raise ValueError(f"offsets must lie within radius {self.radius} and point inside the {H}x{W} image")
+        self._set_offsets(d)

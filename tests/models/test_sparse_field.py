@@ -204,3 +204,23 @@ def test_ties_go_to_the_shorter_offset():
     X = np.repeat(rng.random((20, 6, 3)), 2, axis=2)  # columns 2j and 2j+1 are equal: d=0 ties with a neighbour
     m = SparseFieldRidge(lam=0.4, radius=1, smoothness=0).fit(X, X)
     assert not m.offset_.any()
+
+
+def test_a_file_with_offsets_outside_the_radius_or_the_image_is_refused(tmp_path):
+    X = np.random.default_rng(0).random((20, 8, 8, 3))
+    path = SparseFieldRidge(0.4, radius=2).fit(X, X).save(tmp_path / "m.npz")
+    assert isinstance(pfe.load_model(path), SparseFieldRidge)
+    for pixel, offset in [((0, 0), (-1, 0)), ((3, 3), (0, 7)), ((7, 7), (0, 1))]:
+        arrays = dict(np.load(path))
+        arrays["offset"] = arrays["offset"].copy()
+        arrays["offset"][pixel][0] = offset
+        np.savez(tmp_path / "bad.npz", **arrays)
+        with pytest.raises(ValueError, match="radius 2 and point inside"):
+            pfe.load_model(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("value", [10**400, -1, float("nan"), True, "2"], ids=["huge int", "negative", "nan", "bool", "str"])
+def test_locality_and_smoothness_refuse_what_is_not_a_nonnegative_number(value):
+    for name in ("locality", "smoothness"):
+        with pytest.raises(ValueError, match=f"{name} must be a finite real number >= 0"):
+            SparseFieldRidge(**{name: value})

@@ -157,3 +157,22 @@ def test_kernel_ridge_moments_follow_the_data_through_a_solver_switch():
     k.update(solver="features")
     np.testing.assert_allclose(k.predict(X), pfe.PixelKernelRidge(0.3, 1.0, "features").fit(X, T).predict(X),
                                atol=1e-10)
+
+
+@pytest.mark.parametrize("model", [pfe.PixelRidge(0.4), pfe.MaskedRidge(0.4, 3), pfe.GlobalRidge(0.4),
+                                   pfe.PixelKernelRidge(0.4, 1.0)], ids=lambda m: type(m).__name__)
+def test_a_refused_chunk_leaves_the_fitted_model_as_it_was(model):
+    """NaN deep inside a chunk (past the first blocks summed): partial_fit and fit refuse it, nothing changes."""
+    rng = np.random.default_rng(3)
+    X, T = rng.random((12, 8, 8, 3)), rng.random((12, 8, 8, 3))
+    model.fit(X, T)
+    before = model.predict(X)
+    bad = rng.random((40, 8, 8, 3))
+    bad[37, 5, 5, 2] = np.nan
+    for method in (model.partial_fit, model.fit):
+        with pytest.raises(ValueError, match="NaN"):
+            method(bad, bad)
+        np.testing.assert_array_equal(model.predict(X), before)
+    model.update(lam=0.8)  # the statistics are the fitted ones: the re-solve equals a fresh fit at λ = 0.8
+    fresh = type(model)(**{**model.get_params(), "lam": 0.8}).fit(X, T)
+    np.testing.assert_allclose(model.predict(X), fresh.predict(X), atol=1e-9)
