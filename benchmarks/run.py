@@ -28,7 +28,7 @@ from pixelfes_edu.evaluation import loo_pixel_kernel_ridge, loo_pixel_ridge, val
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the sibling benchmark scripts and table.py
-from table import Skip, add_row, machine, print_table  # noqa: E402
+from table import Skip, add_row, best_of, machine, print_table  # noqa: E402
 
 
 def _pairs():
@@ -102,8 +102,8 @@ def lut_rows():
     x8 = np.round(pairs.inputs[:20] * 255) / 255  # inputs on the 8-bit grid
     for m, label in ((1, "one image"), (20, "20 images")):
         xs = x8[0] if m == 1 else x8
-        t_exact = min(_timed(lambda: k.predict(xs)) for _ in range(3))
-        t_lut = min(_timed(lambda: lut.predict(xs)) for _ in range(3))
+        t_exact = best_of(lambda: k.predict(xs), 3)
+        t_lut = best_of(lambda: lut.predict(xs), 3)
         add_row(out, f"Pixel-KR σ=3 predict {label}: exact / LUT ({data})", t_exact / t_lut, "x", "LUT faster",
              t_exact > t_lut, f"exact {t_exact * 1e3:.1f} ms, LUT {t_lut * 1e3:.1f} ms")
     err = float(np.abs(lut.predict(x8) - k.predict(x8)).max())
@@ -112,19 +112,13 @@ def lut_rows():
          f"{k.n_params / 1e4:.4g}e4 (N={len(pairs)})")
     for sigma in (1.0, 0.3):
         k.update(sigma=sigma)
-        t_exact = min(_timed(lambda: k.predict(x8[0])) for _ in range(3))
+        t_exact = best_of(lambda: k.predict(x8[0]), 3)
         lut = k.to_lut()
-        t_lut = min(_timed(lambda: lut.predict(x8[0])) for _ in range(3))
+        t_lut = best_of(lambda: lut.predict(x8[0]), 3)
         add_row(out, f"Pixel-KR σ={sigma:g} predict one image: exact / LUT", t_exact / t_lut, "x", "LUT faster",
              t_exact > t_lut,
              f"exact {t_exact * 1e3:.1f} ms (basis size {k.basis_.n_features}), LUT {t_lut * 1e3:.1f} ms")
     return out
-
-
-def _timed(f):
-    t0 = time.perf_counter()
-    f()
-    return time.perf_counter() - t0
 
 
 def _external(module):

@@ -205,13 +205,17 @@ def _points(text, option, example):
     return [values[i: i + 2] for i in range(0, n, 2)]
 
 
+#: The photo files ``smile`` writes: suffix -> PIL format.
+PHOTO_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+
+
 def _photo_out(photo_path, out):
     from .validation import check_output_path
 
     src = Path(photo_path)
     default = f"{src.stem}_smile{src.suffix.lower() if src.suffix.lower() in ('.jpg', '.jpeg', '.png') else '.png'}"
     target = Path(check_output_path(default if out is None else out, default_name=default))
-    if target.suffix.lower() not in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"):
+    if target.suffix.lower() not in PHOTO_FORMATS:
         raise ValueError(f"cannot write a photo as {target.name}: use .jpg, .png, .tif or .webp")
     return target
 
@@ -223,8 +227,7 @@ def write_photo(path, image):
     from .validation import atomic_write
 
     path = Path(path)
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}[
-        path.suffix.lower()]
+    fmt = PHOTO_FORMATS[path.suffix.lower()]
     if image.dtype == np.uint16 and fmt in ("PNG", "TIFF"):
         import imageio.v3 as iio
 
@@ -276,10 +279,8 @@ def smile(photo, out=None, model="rr", alpha=1.0, lam=0.4, data="auto", grid=Fal
     """Make the face in ``photo`` (a file) smile with a fitted ``model`` and write the whole photo, at
     its own resolution, to ``out`` (default ``<name>_smile.<ext>`` here).  Returns the path written."""
     from .faces import FaceNotFoundError, detect_landmarks, read_photo, synthesize
-    from .validation import check_positive
 
     t0 = time.perf_counter()
-    check_positive("lam", lam)
     new_model(model, lam)  # a bad --model or --lam fails before the work
     eyes = None if eyes is None else _points(eyes, "--eyes", "410,520,590,515")
     mouth = None if mouth is None else _points(mouth, "--mouth", "500,760")[0]

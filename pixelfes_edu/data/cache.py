@@ -86,8 +86,6 @@ def load_npz(path):
         raise
     except Exception as e:  # BadZipFile, EOFError, zlib.error, bad CRC, a .npy, object arrays ...
         raise CacheError(f"{path} is not a readable .npz file ({type(e).__name__}: {e})") from None
-    if not isinstance(arrays, dict):
-        raise CacheError(f"{path} is not an .npz file")
     stored = arrays.pop(HASH_KEY, None)
     if stored is None or stored.shape != () or stored.dtype.kind != "U":
         raise CacheError(f"{path} has no content hash: it was not written by this version of pixelfes_edu")

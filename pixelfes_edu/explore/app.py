@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from .. import plotting
+from ..evaluation.metrics import apply_intensity
 from ..faces import FaceNotFoundError, detect_landmarks, synthesize
 from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider, sigma_slider
 from .gallery import before_after, decode_upload
@@ -154,5 +155,5 @@ class SmileApp(Explorer):
                              + f", α = {a:.2f} — photo {w}x{h} px" + (f"; trained on {self.source}" if self.source
                                                                        else ""))
         self.result.value = before_after(self.photo, self.image, self.preview_side, gap=8)
-        out = np.clip(s.aligned + a * (s.prediction - s.aligned), 0, 1)
+        out = np.clip(apply_intensity(s.aligned, s.prediction, a), 0, 1)
         self.crops.value = plotting.grid_png([[s.aligned, out, np.clip(0.5 + out - s.aligned, 0, 1)]], scale=2)

@@ -119,14 +119,6 @@ class MercerBasis:
         """Features ``(..., n_features)`` of the values ``x``."""
         return np.polynomial.chebyshev.chebvander(self.to_unit(x), self.degree) @ self.B
 
-    def chebyshev(self):
-        """``B`` ``(D+1, n_features)``: ``phi(x) = sum_i B[i] T_i(u)``.
-
-        A fitted pixel's curve ``phi(x) . a_p`` is the series ``B a_p``, which
-        Clenshaw's recurrence evaluates with D multiply-adds.
-        """
-        return self.B
-
     def gram_map(self):
         """:func:`moment_map` of this basis, ``(M * M, 2D+1)`` for M features: ``Phi^T Phi`` of a pixel is
         ``gram_map() @ mu``."""
@@ -385,7 +377,7 @@ class PixelKernelRidge(Streaming, PixelModel):
         Y = np.empty_like(x)
         if self.solver_ == "features":  # each pixel's curve phi(x) . a_p as a Chebyshev series
             if getattr(self, "_series", None) is None:
-                self._series = self.basis_.chebyshev() @ self.primal_.T  # (D+1, pixel-channels)
+                self._series = self.basis_.B @ self.primal_.T  # (D+1, pixel-channels)
             u = self.basis_.to_unit(x)
             for sl in self._batches(4 * len(x)):
                 Y[:, sl] = _clenshaw(self._series[:, sl], u[:, sl])
