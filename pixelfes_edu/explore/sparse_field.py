@@ -80,6 +80,7 @@ class SparseFieldExplorer(Explorer):
                 self.field])]),
             self.info,
         ])
+        self._predict()
         self._draw()
 
     def _on_model(self):
@@ -89,28 +90,34 @@ class SparseFieldExplorer(Explorer):
         if self.rr.lam != self.lam.value:
             self.rr.update(lam=self.lam.value)
         self.last_ms["update"] = 1e3 * (time.perf_counter() - t0)
+        self._predict()
         self._draw()
+
+    def _predict(self):
+        """What α does not change: both models' predictions of every held-out face, and the offset field."""
+        m = self.model
+        self._predictions = m.predict(self.test.inputs), self.rr.predict(self.test.inputs)
+        self.moved = float(np.any(m.offset_ != 0, axis=-1).mean())
+        colours = plotting.offset_colours(m)
+        self.field.value = plotting.grid_png([[colours, plotting.colour_wheel(colours.shape[0])]], scale=2 * self.scale)
 
     def outputs(self):
         """``(x, sparse field, Pixel-RR, t)`` for the shown held-out faces, at intensity α (not clipped)."""
-        x, t = self.test.inputs[:self.n_show], self.test.targets[:self.n_show]
-        a = self.alpha.value
-        return x, apply_intensity(x, self.model.predict(x), a), apply_intensity(x, self.rr.predict(x), a), t
+        n, a = self.n_show, self.alpha.value
+        x, t = self.test.inputs[:n], self.test.targets[:n]
+        ys, yr = self._predictions
+        return x, apply_intensity(x, ys[:n], a), apply_intensity(x, yr[:n], a), t
 
     def _draw(self):
         t0 = time.perf_counter()
         x, ys, yr, t = self.outputs()
         m, a = self.model, self.alpha.value
         self.max_diff = float(np.abs(ys - yr).max())
-        self.moved = float(np.any(m.offset_ != 0, axis=-1).mean())
         self.image.value = plotting.grid_png(
             [x, ys, yr, t], row_labels=["input", f"sparse R={m.radius} α={a:.2f}", f"Pixel-RR α={a:.2f}", "target"],
             col_labels=column_labels(self.test, self.n_show), scale=self.scale)
-        colours = plotting.offset_colours(m)
-        self.field.value = plotting.grid_png([[colours, plotting.colour_wheel(colours.shape[0])]], scale=2 * self.scale)
         test = self.test
-        y_all = apply_intensity(test.inputs, m.predict(test.inputs), a)
-        r_all = apply_intensity(test.inputs, self.rr.predict(test.inputs), a)
+        y_all, r_all = (apply_intensity(test.inputs, y, a) for y in self._predictions)
         self.info.value = (
             f"held-out: {len(test)} faces · PSNR sparse {mean_psnr(y_all, test.targets):.2f} dB, Pixel-RR "
             f"{mean_psnr(r_all, test.targets):.2f} dB · {self.moved:.0%} of output pixels read another pixel "
