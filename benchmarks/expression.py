@@ -25,8 +25,8 @@ import numpy as np
 import pixelfes_edu as pfe
 from pixelfes_edu.evaluation import expression as E
 from pixelfes_edu.evaluation import validation_curves
-
-PAPER = {"GANimation": 68, "MR": 84, "Pixel-RR": 85}
+from pixelfes_edu.evaluation.recognition import PAPER_TABLE3
+from pixelfes_edu.evaluation.scorecard import percent
 
 #: Candidate views: (label, views, mirror). fer's own box is an OpenCV Haar cascade box,
 #: measured on the 102 London photos: 2.7 inter-ocular distances wide, eyes at 0.39 of it
@@ -41,10 +41,6 @@ CANDIDATES = [
 ]
 
 
-def pct(v):
-    return f"{100 * v:.0f}%"
-
-
 def view_table(pairs):
     print("### 1. The view shown to the network (London, 102 neutral inputs and 102 real smiles)\n")
     print("| view | smiles called happy | mean p(happy) | neutral called happy | mean p(happy) "
@@ -55,10 +51,10 @@ def view_table(pairs):
         ps = E.predict_proba(pairs.targets, views=views, mirror=mirror)
         pn = E.predict_proba(pairs.inputs, views=views, mirror=mirror)
         s = time.perf_counter() - t
-        print(f"| {label} | {pct(np.mean(ps.argmax(1) == E.HAPPY))} | {ps[:, E.HAPPY].mean():.2f} "
-              f"| {pct(np.mean(pn.argmax(1) == E.HAPPY))} | {pn[:, E.HAPPY].mean():.3f} "
-              f"| {pct(np.mean(pn.argmax(1) == E.LABELS.index('neutral')))} "
-              f"| {pct(np.mean(ps[:, E.HAPPY] > pn[:, E.HAPPY]))} | {s:.1f} |")
+        print(f"| {label} | {percent(np.mean(ps.argmax(1) == E.HAPPY))} | {ps[:, E.HAPPY].mean():.2f} "
+              f"| {percent(np.mean(pn.argmax(1) == E.HAPPY))} | {pn[:, E.HAPPY].mean():.3f} "
+              f"| {percent(np.mean(pn.argmax(1) == E.LABELS.index('neutral')))} "
+              f"| {percent(np.mean(ps[:, E.HAPPY] > pn[:, E.HAPPY]))} | {s:.1f} |")
     counts = np.bincount(ps.argmax(1), minlength=len(E.LABELS))  # the last row: expression.VIEWS
     print("\nReal smiles, by the network's verdict (expression.VIEWS): "
           + ", ".join(f"{E.LABELS[k]} {c}" for k, c in enumerate(counts) if c) + "\n")
@@ -93,7 +89,7 @@ def gallery_table(pairs, named):
     print("|---" + "|---:" * len(groups) + "|")
 
     def row(label, p):
-        print(f"| {label} | " + " | ".join(f"{pct(np.mean(p[m].argmax(1) == E.HAPPY))} ({p[m, E.HAPPY].mean():.2f})"
+        print(f"| {label} | " + " | ".join(f"{percent(np.mean(p[m].argmax(1) == E.HAPPY))} ({p[m, E.HAPPY].mean():.2f})"
                                          for m in groups.values()) + " |")
 
     row("inputs as they are", E.predict_proba(G))
@@ -122,7 +118,7 @@ def main():
           f"{time.perf_counter() - t:.0f} s)\n")
     print(rec.to_markdown())
     print("\nPaper, Table III (its own classifier and data, α = 1): "
-          + ", ".join(f"{k} {v}%" for k, v in PAPER.items()) + ". Real smiles are the ceiling here: "
+          + ", ".join(f"{k} {percent(v)}" for k, v in PAPER_TABLE3.items()) + ". Real smiles are the ceiling here: "
           "the network calls only that share of London's smiles happy. 'mean target' (the mean "
           "training smile pasted on everybody) shows the happy rate alone does not measure identity "
           "or realism: read it beside PSNR/SSIM (`pixelfes-edu report`).\n")

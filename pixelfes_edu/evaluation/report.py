@@ -26,11 +26,10 @@ from .loo import validation_curves
 from .experiments import (SPARSE_RADII, SPARSE_TARGET, TARGET, alignment_effect, best_variant, levers, levers_markdown,
                           normalisation_effect, sparse_check, sparse_experiment, sparse_markdown, sparse_name,
                           target_check, yes_no)
+from .paper import PAPER_TABLE1
 
 __all__ = ["write_report", "measure", "report_values", "target_check", "TARGET", "sparse_check", "SPARSE_TARGET"]
 
-#: Table I of the paper, parameters x 10^4 (per channel, 128 x 128).
-PAPER_TABLE1 = {"StarGAN": 850, "GANimation": 850, "MR": 16.2, "Pixel-KR": 655, "Pixel-RR": 3.28}
 #: The rows of the main table, by role (the name of each row is made from its hyper-parameters).
 ROLES = ("rr_paper", "rr_loo", "kr_paper", "kr_loo", "mr", "global", "sparse")
 def _evaluation_models(vc):
