@@ -192,19 +192,6 @@ def fitted_model(kind, lam, pairs):
     return model, path, False
 
 
-def _points(text, option, example):
-    """``"x1,y1,x2,y2"`` -> points ``[[x, y], ...]``, as many as ``example`` has."""
-    n = example.count(",") + 1
-    try:
-        values = [float(v) for v in text.replace(";", ",").split(",")]
-    except ValueError:
-        values = []
-    if len(values) != n:
-        raise ValueError(f"{option} takes {n} numbers separated by commas (x then y, in pixels of the "
-                         f"photo), e.g. {option} {example}; got {text!r}")
-    return [values[i: i + 2] for i in range(0, n, 2)]
-
-
 #: The photo files ``smile`` writes: suffix -> PIL format.
 PHOTO_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
 
@@ -279,11 +266,13 @@ def smile(photo, out=None, model="rr", alpha=1.0, lam=0.4, data="auto", grid=Fal
     """Make the face in ``photo`` (a file) smile with a fitted ``model`` and write the whole photo, at
     its own resolution, to ``out`` (default ``<name>_smile.<ext>`` here).  Returns the path written."""
     from .faces import FaceNotFoundError, detect_landmarks, read_photo, synthesize
+    from .validation import parse_points
 
     t0 = time.perf_counter()
     new_model(model, lam)  # a bad --model or --lam fails before the work
-    eyes = None if eyes is None else _points(eyes, "--eyes", "410,520,590,515")
-    mouth = None if mouth is None else _points(mouth, "--mouth", "500,760")[0]
+    eyes = parse_points(eyes, 2, "--eyes", "--eyes 410,520,590,515")
+    mouth = parse_points(mouth, 1, "--mouth", "--mouth 500,760")
+    mouth = None if mouth is None else mouth[0]
     if mouth is not None and eyes is None:
         raise ValueError("--mouth needs --eyes as well")
     target = _photo_out(photo, out)

@@ -237,6 +237,32 @@ def check_photo(image, name="image"):
                      "(e.g. skimage.util.img_as_ubyte or img_as_float)")
 
 
+def parse_points(text, n, what, example):
+    """Typed positions -> ``n`` points ``[[x, y], ...]`` (None for blank text).
+
+    Numbers may be separated by commas, spaces or semicolons; ``what`` and
+    ``example`` name them in the error message.
+
+    >>> parse_points("410, 520; 590 515", 2, "eyes", "x_left, y_left, x_right, y_right")
+    [[410.0, 520.0], [590.0, 515.0]]
+    >>> parse_points("1, 2, 3", 2, "--eyes", "--eyes 410,520,590,515")
+    Traceback (most recent call last):
+    ...
+    ValueError: --eyes takes 4 numbers (x then y, in pixels of the photo), e.g. --eyes 410,520,590,515; got '1, 2, 3'
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        values = [float(v) for v in text.replace(";", " ").replace(",", " ").split()]
+    except ValueError:
+        values = []
+    if len(values) != 2 * n:
+        raise ValueError(f"{what} takes {2 * n} numbers (x then y, in pixels of the photo), e.g. {example}; "
+                         f"got {text!r}")
+    return [values[i: i + 2] for i in range(0, 2 * n, 2)]
+
+
 def check_points(points, name, n=None, within=None):
     """``(K, 2)`` finite float array of ``[x, y]`` pixel positions (``K == n`` if given).
 

@@ -14,6 +14,7 @@ from .. import plotting
 from ..evaluation.metrics import apply_intensity
 from ..faces import FaceNotFoundError, Landmarks, align_face, detect_landmarks, draw_landmarks, synthesize
 from ..faces.image import CorruptFileError, read_photo
+from ..validation import parse_points
 from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider
 
 __all__ = ['GalleryExplorer', 'decode_upload', 'parse_eyes', 'parse_mouth', 'coordinate_grid', 'preview', 'before_after']
@@ -31,27 +32,13 @@ def decode_upload(value):
     return read_photo(bytes(item["content"]), name=item.get("name", "the uploaded file"))
 
 
-def _numbers(text, n, what, form):
-    text = (text or "").replace(";", ",").strip()
-    if not text:
-        return None
-    try:
-        v = [float(s) for s in text.replace(",", " ").split()]
-    except ValueError:
-        v = []
-    if len(v) != n:
-        raise ValueError(f"{what} need {n} numbers '{form}' in pixels of your photo, got {text!r}")
-    return v
-
-
 def parse_eyes(text):
     """``"x1, y1, x2, y2"`` -> ``[[x1, y1], [x2, y2]]`` (None for an empty string).
 
     >>> parse_eyes("10, 20, 30, 21")
     [[10.0, 20.0], [30.0, 21.0]]
     """
-    v = _numbers(text, 4, "eye coordinates", "x_left, y_left, x_right, y_right")
-    return None if v is None else [[v[0], v[1]], [v[2], v[3]]]
+    return parse_points(text, 2, "the eyes field", "x_left, y_left, x_right, y_right")
 
 
 def parse_mouth(text):
@@ -60,7 +47,8 @@ def parse_mouth(text):
     >>> parse_mouth("25, 40")
     [25.0, 40.0]
     """
-    return _numbers(text, 2, "the mouth position", "x, y")
+    points = parse_points(text, 1, "the mouth field", "x, y")
+    return None if points is None else points[0]
 
 
 def preview(image, max_side=640):
