@@ -44,6 +44,7 @@ import numpy as np
 
 from ..validation import check_allocation, check_int, check_lam, check_nonnegative, check_pair
 from .base import PixelModel
+from .masked_ridge import solve_masked
 from .pixel_ridge import PixelRidge, solve_eq6
 
 #: A longer offset must beat the best shorter one by this relative margin (more than rounding).
@@ -302,7 +303,7 @@ class SparseFieldRidge(PixelModel):
         return Xp.reshape(-1, Xp.shape[-1])[self._index[..., pick]]
 
     def _refit(self, Zp, Tp):
-        """Ridge on the P chosen pixels and a bias: the (P+1) x (P+1) form of Eq. 6 for every pixel."""
+        """Ridge on the P chosen pixels and a bias: the (P+1) x (P+1) form of Eq. 6 for every pixel (MR's solve)."""
         P = Zp.shape[-2]
         A = np.empty(Zp.shape[:-2] + (P + 1, P + 1))
         rhs = np.empty(Zp.shape[:-2] + (P + 1,))
@@ -313,7 +314,7 @@ class SparseFieldRidge(PixelModel):
             rhs[..., i] = _dot(Zp[..., i, :], Tp)
         A[..., P, P] = Zp.shape[-1]
         rhs[..., P] = Tp.sum(-1)
-        theta = np.linalg.solve(A + self.lam * np.eye(P + 1), rhs[..., None])[..., 0]
+        theta = np.moveaxis(solve_masked(np.moveaxis(A, (-2, -1), (0, 1)), np.moveaxis(rhs, -1, 0), self.lam), 0, -1)
         return theta[..., :P], theta[..., P]
 
     def _refresh(self, changed):
