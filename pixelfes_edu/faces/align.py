@@ -225,7 +225,7 @@ class FaceWarp:
 
     def photo_to_crop(self, points):
         """Crop positions ``(K, 2)`` of photo positions ``(K, 2)``."""
-        q = _affine(self.matrix, points)
+        q = apply_matrix(self.matrix, points)
         if self.field is None:
             return q
         inv = self.inverse_field
@@ -238,15 +238,7 @@ class FaceWarp:
         if self.field is not None:
             q = np.stack([ndimage.map_coordinates(self.field[..., k], [q[:, 1], q[:, 0]], order=1, mode="nearest")
                           for k in (0, 1)], axis=1)
-        return _affine(np.linalg.inv(self.matrix), q)
-
-
-def _affine(M, points):
-    """``(K, 2)`` points through a 3x3 matrix, elementwise: a (K, 2) @ (2, 2) matmul would wake the BLAS
-    threads, which only spin for such a product on a busy machine."""
-    p = np.asarray(points, float)
-    x, y = p[:, 0], p[:, 1]
-    return np.stack([M[0, 0] * x + M[0, 1] * y + M[0, 2], M[1, 0] * x + M[1, 1] * y + M[1, 2]], axis=1)
+        return apply_matrix(np.linalg.inv(self.matrix), q)
 
 
 def _shape_field(points, target, size):

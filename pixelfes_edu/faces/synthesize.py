@@ -22,6 +22,7 @@ from ..validation import check_photo, check_positive
 from .align import FaceWarp, face_warp
 from .geometry import CANONICAL
 from .image import luminance
+from .transforms import apply_matrix
 
 __all__ = ["synthesize", "Synthesis", "face_mask"]
 
@@ -192,8 +193,7 @@ def _paste_plan(fw, unit, support, h, w, up=2):
     Minv = np.linalg.inv(fw.matrix)
     qx, qy = g[[cols.min(), cols.max()]], g[[rows.min(), rows.max()]]
     corners = np.array([[x, y] for x in qx for y in qy])
-    px = Minv[0, 0] * corners[:, 0] + Minv[0, 1] * corners[:, 1] + Minv[0, 2]
-    py = Minv[1, 0] * corners[:, 0] + Minv[1, 1] * corners[:, 1] + Minv[1, 2]
+    px, py = apply_matrix(Minv, corners).T
     pad = 2.0 / np.sqrt(abs(np.linalg.det(fw.matrix[:2, :2]))) + 1  # two fine cells, and rounding
     x0, x1 = max(int(np.floor(px.min() - pad)), 0), min(int(np.ceil(px.max() + pad)) + 1, w)
     y0, y1 = max(int(np.floor(py.min() - pad)), 0), min(int(np.ceil(py.max() + pad)) + 1, h)

@@ -70,9 +70,18 @@ def affine_lstsq(src, dst):
 
 
 def apply_matrix(matrix, points):
-    """``(K, 2)`` points mapped by a 3x3 homogeneous ``matrix``."""
-    pts = np.asarray(points, dtype=float)
-    return pts @ np.asarray(matrix)[:2, :2].T + np.asarray(matrix)[:2, 2]
+    """``(..., 2)`` points mapped by a 3x3 homogeneous ``matrix``.
+
+    Written elementwise: a ``(K, 2) @ (2, 2)`` product would wake the BLAS
+    threads, which only spin for so small a product on a busy machine.
+
+    >>> apply_matrix(np.array([[2.0, 0, 1], [0, 2, 0], [0, 0, 1]]), [[1.0, 1.0]]).tolist()
+    [[3.0, 2.0]]
+    """
+    M = np.asarray(matrix, dtype=float)
+    p = np.asarray(points, dtype=float)
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([M[0, 0] * x + M[0, 1] * y + M[0, 2], M[1, 0] * x + M[1, 1] * y + M[1, 2]], axis=-1)
 
 
 def eye_matrix(eyes, size=128, mouth=None):
