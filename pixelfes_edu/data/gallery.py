@@ -54,16 +54,33 @@ def _embedded_image(src):
     return np.asarray(fn())
 
 
+def _present_extras(manifest):
+    """``{source: verified paths}`` of the downloaded gallery extras on this machine (never downloads)."""
+    present = {}
+    for name, src in manifest.items():
+        if src["kind"] == "download" and src.get("role") == "gallery":
+            paths, _missing = verify(name)  # present files only
+            if paths:
+                present[name] = paths
+    return present
+
+
+def _photo_keys(name, src, paths):
+    """``(key, path)`` of every photo of a gallery source: ``<source>_<stem>`` (or the stem when it starts
+    with the source's name); a source of one photo placed by manifest eyes is keyed by its name."""
+    images = [p for p in paths if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    for path in images:
+        key = path.stem if path.stem.startswith(name) else f"{name}_{path.stem}"
+        yield (name if "eyes" in src and len(images) == 1 else key), path
+
+
 def _gallery_online(present, size, use_mesh=False):
     """Align the online extras ``{source: [verified paths]}``: detected mesh, landmarks, or manifest eyes."""
     manifest, out = load_manifest(), {}
     for name, paths in present.items():
         src = manifest[name]
         have = {p.as_posix() for p in paths}
-        images = [p for p in paths if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
-        for path in images:
-            key = path.stem if path.stem.startswith(name) else f"{name}_{path.stem}"
-            key = name if "eyes" in src and len(images) == 1 else key
+        for key, path in _photo_keys(name, src, paths):
             img = read_photo(path, data_source=name)
             lm = _landmarks(img, use_mesh)
             if lm is not None:
@@ -112,14 +129,10 @@ def load_gallery(size=128, online=True):
                 align_face(img, eyes=src.get("eyes"), size=size)
             out[name] = np.asarray(face, dtype=np.float64)
     if online:
-        present, stamps = {}, []
-        for name, src in manifest.items():
-            if src["kind"] == "download" and src.get("role") == "gallery":
-                paths, _missing = verify(name)  # present files only: never downloads
-                if paths:
-                    present[name] = paths
-                    sha = {e["path"]: e["sha256"] for e in src["files"]}
-                    stamps += [sha[p.relative_to(data_dir()).as_posix()] for p in paths]
+        present, stamps = _present_extras(manifest), []
+        for name, paths in present.items():
+            sha = {e["path"]: e["sha256"] for e in manifest[name]["files"]}
+            stamps += [sha[p.relative_to(data_dir()).as_posix()] for p in paths]
         if present:
             how = "mesh" if use_mesh else "manual"  # aligned by the detected mesh, or by manifest eyes / .tem
             cached = cache_dir() / f"gallery_{size}px_{cache_key('gallery', size, how, sorted(stamps))}.npz"
@@ -156,11 +169,7 @@ def load_gallery_photos(online=True):
         if src["kind"] == "embedded":
             out[name] = np.asarray(_embedded_image(src))
     if online:
-        for name, src in manifest.items():
-            if src["kind"] == "download" and src.get("role") == "gallery":
-                paths, _missing = verify(name)
-                images = [p for p in paths if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
-                for path in images:
-                    key = path.stem if path.stem.startswith(name) else f"{name}_{path.stem}"
-                    out[name if "eyes" in src and len(images) == 1 else key] = read_photo(path, data_source=name)
+        for name, paths in _present_extras(manifest).items():
+            for key, path in _photo_keys(name, manifest[name], paths):
+                out[key] = read_photo(path, data_source=name)
     return out
