@@ -221,7 +221,7 @@ def write_photo(path, image):
         return atomic_write(path, lambda tmp: iio.imwrite(tmp, image, extension=path.suffix.lower()))
     from PIL import Image
 
-    from .plotting import to_uint8
+    from .pictures import to_uint8
 
     image = to_uint8(image)
     options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
@@ -249,7 +249,8 @@ def grid_figure(photo, synthesis, label):
     import numpy as np
     from PIL import Image
 
-    from .plotting import montage, to_uint8
+    from .pictures import to_uint8
+    from .plotting import montage
 
     def thumb(img, side=512):
         im = Image.fromarray(to_uint8(img))

@@ -13,7 +13,7 @@ LAYERS = [
     ("store",),
     ("faces",),
     ("data",),
-    ("evaluation", "plotting"),
+    ("evaluation", "plotting", "pictures"),
     ("explore",),
     ("cli",),
 ]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import pixelfes_edu as pfe
-from pixelfes_edu import plotting
+from pixelfes_edu import pictures, plotting
 
 
 def test_to_png_round_trips_and_scales():
@@ -13,7 +13,7 @@ def test_to_png_round_trips_and_scales():
 
     img = np.zeros((4, 5, 3))
     img[1, 2] = 1.5  # out of range: clipped for display
-    with Image.open(io.BytesIO(plotting.to_png(img, scale=3))) as im:
+    with Image.open(io.BytesIO(pictures.to_png(img, scale=3))) as im:
         a = np.asarray(im)
     assert a.shape == (12, 15, 3) and a[3:6, 6:9].min() == 255 and a[0, 0].max() == 0
 
@@ -29,10 +29,10 @@ def test_montage_rows_titles_and_blank_cells():
 
 
 def test_grid_image_is_fast_uint8_and_checks_sizes():
-    g = plotting.grid_image([np.zeros((2, 8, 8)), np.ones((2, 8, 8, 3))], row_labels=["x", "y"], scale=2)
+    g = pictures.grid_image([np.zeros((2, 8, 8)), np.ones((2, 8, 8, 3))], row_labels=["x", "y"], scale=2)
     assert g.dtype == np.uint8 and g.shape[2] == 3 and g.shape[0] >= 2 * 16
     with pytest.raises(ValueError, match="expected"):
-        plotting.grid_image([np.zeros((1, 8, 8)), np.zeros((1, 6, 6))])
+        pictures.grid_image([np.zeros((1, 8, 8)), np.zeros((1, 6, 6))])
 
 
 def test_weight_bias_maps_centre_the_colours_on_the_identity():

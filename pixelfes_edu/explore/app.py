@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .. import plotting
+from .. import pictures
 from ..evaluation.metrics import apply_intensity
 from ..faces import FaceNotFoundError, detect_landmarks, synthesize
 from .controls import Explorer, alpha_slider, image_widget, ipywidgets, lam_slider, sigma_slider
@@ -156,4 +156,4 @@ class SmileApp(Explorer):
                                                                        else ""))
         self.result.value = before_after(self.photo, self.image, self.preview_side, gap=8)
         out = np.clip(apply_intensity(s.aligned, s.prediction, a), 0, 1)
-        self.crops.value = plotting.grid_png([[s.aligned, out, np.clip(0.5 + out - s.aligned, 0, 1)]], scale=2)
+        self.crops.value = pictures.grid_png([[s.aligned, out, np.clip(0.5 + out - s.aligned, 0, 1)]], scale=2)

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .. import plotting
+from .. import pictures
 from ..evaluation.metrics import apply_intensity
 from ..faces import FaceNotFoundError, Landmarks, align_face, detect_landmarks, draw_landmarks, synthesize
 from ..faces.image import CorruptFileError, read_photo
@@ -55,7 +55,7 @@ def preview(image, max_side=640):
     """A uint8 copy of ``image`` shrunk (area-averaged) so its longer side is at most ``max_side``."""
     from PIL import Image
 
-    a = plotting.to_uint8(image)  # 16-bit photos scaled, not clipped
+    a = pictures.to_uint8(image)  # 16-bit photos scaled, not clipped
     h, w = a.shape[:2]
     s = max_side / max(h, w)
     if s >= 1:
@@ -91,7 +91,7 @@ def before_after(before, after, max_side=640, gap=6):
     if a.ndim == 2:
         a, b = np.repeat(a[..., None], 3, 2), np.repeat(b[..., None], 3, 2)
     white = np.full((a.shape[0], gap, 3), 255, np.uint8)
-    return plotting.to_jpeg(np.concatenate([a[..., :3], white, b[..., :3]], axis=1))
+    return pictures.to_jpeg(np.concatenate([a[..., :3], white, b[..., :3]], axis=1))
 
 
 class GalleryExplorer(Explorer):
@@ -181,7 +181,7 @@ class GalleryExplorer(Explorer):
         labels = list(self.models) if self.show.value == "all" else [self.show.value]
         a = self.alpha.value
         rows = [X] + [apply_intensity(X, self.models[k].predict(X), a) for k in labels]
-        self.image.value = plotting.grid_png(
+        self.image.value = pictures.grid_png(
             rows, row_labels=["input"] + [f"{k}" + (f" α={a:.2f}" if a != 1 else "") for k in labels],
             col_labels=[n[:12] for n in names], scale=self.scale)
 
@@ -238,7 +238,7 @@ class GalleryExplorer(Explorer):
         self.download.value = ""
         self.photo_view.layout.display = None
         if self.landmarks is None and self._manual is None:  # no face found: help typing positions
-            self.photo_view.value = plotting.to_jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
+            self.photo_view.value = pictures.to_jpeg(coordinate_grid(self.photo, 2 * self.preview_side))
             self.full_res.disabled = True
             return
         before = self.photo
@@ -254,8 +254,8 @@ class GalleryExplorer(Explorer):
         """Put a link to the full-resolution result (JPEG) under the preview."""
         if self.result is None:
             return
-        img = plotting.to_uint8(self.result)
-        data = base64.b64encode(plotting.to_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
+        img = pictures.to_uint8(self.result)
+        data = base64.b64encode(pictures.to_jpeg(img[..., :3] if img.ndim == 3 else img, quality=92)).decode()
         h, w = img.shape[:2]
         self.download.value = (f"<a download='smile.jpg' href='data:image/jpeg;base64,{data}'>"
                                f"download the result ({w}x{h} px, JPEG)</a>")

@@ -3,7 +3,7 @@
 import time
 
 
-from .. import plotting
+from .. import pictures
 from ..models import PixelKernelRidge, PixelRidge
 from .controls import Explorer, column_labels, image_widget, ipywidgets, lam_slider, mean_psnr, sigma_slider
 
@@ -75,7 +75,7 @@ class KernelExplorer(Explorer):
     def _draw(self):
         X, T, n = self.test.inputs, self.test.targets, self.n_show
         yk, yr = self.kr.predict(X), self.rr.predict(X)  # every held-out face: the scores below use them all
-        self.image.value = plotting.grid_png(
+        self.image.value = pictures.grid_png(
             [X[:n], yk[:n], yr[:n], T[:n]],
             row_labels=["input", f"Pixel-KR σ={self.kr.sigma:.3g}", "Pixel-RR", "target"],
             col_labels=column_labels(self.test, n), scale=self.scale)

@@ -2,7 +2,7 @@
 """
 import numpy as np
 
-from .. import plotting
+from .. import pictures, plotting
 from ..faces.geometry import canonical_points
 from ..models import PixelKernelRidge, PixelRidge
 from .controls import Explorer, image_widget, ipywidgets, lam_slider, sigma_slider
@@ -81,13 +81,13 @@ class PixelInspector(Explorer):
         self._draw()
 
     def _draw_face(self):
-        img = plotting.to_display(self._mean)
+        img = pictures.to_display(self._mean)
         img = np.repeat(img[..., None], 3, 2) if img.ndim == 2 else img[..., :3].copy()
         r, c = self.row.value, self.col.value
         img[r, :] = img[r, :] * 0.5 + np.array([0.5, 0, 0])  # crosshair
         img[:, c] = img[:, c] * 0.5 + np.array([0.5, 0, 0])
         img[r, c] = (1, 1, 0)
-        self.face.value = plotting.to_png(img, scale=self.scale)
+        self.face.value = pictures.to_png(img, scale=self.scale)
 
     def _draw(self):
         x, t = self.values()
@@ -135,4 +135,4 @@ class _LiveFigure:
             self.canvas.figure.draw_artist(artist)
         self.canvas.restore_region(self.legend)  # the legend stays on top of points and curves
         self.canvas.figure.draw_artist(self.title)
-        return plotting.to_png(np.asarray(self.canvas.buffer_rgba())[..., :3])
+        return pictures.to_png(np.asarray(self.canvas.buffer_rgba())[..., :3])

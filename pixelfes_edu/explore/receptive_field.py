@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from .. import plotting
+from .. import pictures
 from ..models import MaskedRidge, PixelRidge
 from .controls import Explorer, column_labels, image_widget, ipywidgets, lam_slider
 
@@ -76,9 +76,9 @@ class ReceptiveFieldExplorer(Explorer):
         diff_img = diff.mean(-1) if diff.ndim == 4 else diff
         self.max_diff = float(diff.max())  # largest |MR - Pixel-RR| on the shown faces
         dmax = max(float(diff_img.max()), 1e-12)
-        self.image.value = plotting.grid_png(
-            [x, ym, yr, t, [plotting.colourise(d, "magma", 0, dmax) for d in diff_img]
-             + [plotting.colourbar("magma", 0, dmax, diff_img.shape[1:])]],
+        self.image.value = pictures.grid_png(
+            [x, ym, yr, t, [pictures.colourise(d, "magma", 0, dmax) for d in diff_img]
+             + [pictures.colourbar("magma", 0, dmax, diff_img.shape[1:])]],
             row_labels=["input", f"MR r={r}", "Pixel-RR", "target", "|MR - RR|"],
             col_labels=column_labels(self.test, self.n_show), scale=self.scale)
         self.info.value = (

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from .. import plotting
+from .. import pictures, plotting
 from ..evaluation.metrics import apply_intensity
 from ..models import PixelRidge, SparseFieldRidge
 from .controls import Explorer, alpha_slider, column_labels, image_widget, ipywidgets, lam_slider, mean_psnr
@@ -99,7 +99,7 @@ class SparseFieldExplorer(Explorer):
         self._predictions = m.predict(self.test.inputs), self.rr.predict(self.test.inputs)
         self.moved = float(np.any(m.offset_ != 0, axis=-1).mean())
         colours = plotting.offset_colours(m)
-        self.field.value = plotting.grid_png([[colours, plotting.colour_wheel(colours.shape[0])]], scale=2 * self.scale)
+        self.field.value = pictures.grid_png([[colours, pictures.colour_wheel(colours.shape[0])]], scale=2 * self.scale)
 
     def outputs(self):
         """``(x, sparse field, Pixel-RR, t)`` for the shown held-out faces, at intensity α (not clipped)."""
@@ -113,7 +113,7 @@ class SparseFieldExplorer(Explorer):
         x, ys, yr, t = self.outputs()
         m, a = self.model, self.alpha.value
         self.max_diff = float(np.abs(ys - yr).max())
-        self.image.value = plotting.grid_png(
+        self.image.value = pictures.grid_png(
             [x, ys, yr, t], row_labels=["input", f"sparse R={m.radius} α={a:.2f}", f"Pixel-RR α={a:.2f}", "target"],
             col_labels=column_labels(self.test, self.n_show), scale=self.scale)
         test = self.test

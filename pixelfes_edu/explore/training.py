@@ -3,7 +3,7 @@
 import time
 
 
-from .. import plotting
+from .. import pictures, plotting
 from ..evaluation.metrics import apply_intensity
 from ..models import PixelRidge
 from .controls import (Explorer, alpha_slider, check_same_expressions, column_labels, expression_dict, image_widget,
@@ -87,7 +87,7 @@ class TrainingExplorer(Explorer):
         x, y, t = self.outputs()
         test = self.test[self.expression.value]
         a = self.alpha.value
-        self.image.value = plotting.grid_png(
+        self.image.value = pictures.grid_png(
             [x, y, t], row_labels=["input", f"Pixel-RR α={a:.2f}", "target"],
             col_labels=column_labels(test, self.n_show), scale=self.scale)
         y_all = apply_intensity(test.inputs, self._predicted, a)
@@ -97,8 +97,8 @@ class TrainingExplorer(Explorer):
             f"data: {test.source}")
         if maps:
             wmap, bmap, dw, db = plotting.weight_bias_arrays(self.model)
-            cells = [plotting.colourise(wmap, vmin=1 - dw, vmax=1 + dw),
-                     plotting.colourbar("RdBu_r", 1 - dw, 1 + dw, wmap.shape),
-                     plotting.colourise(bmap, vmin=-db, vmax=db), plotting.colourbar("RdBu_r", -db, db, wmap.shape)]
-            self.maps.value = plotting.grid_png([cells], col_labels=["weight w", "", "bias b", ""],
+            cells = [pictures.colourise(wmap, vmin=1 - dw, vmax=1 + dw),
+                     pictures.colourbar("RdBu_r", 1 - dw, 1 + dw, wmap.shape),
+                     pictures.colourise(bmap, vmin=-db, vmax=db), pictures.colourbar("RdBu_r", -db, db, wmap.shape)]
+            self.maps.value = pictures.grid_png([cells], col_labels=["weight w", "", "bias b", ""],
                                                 scale=max(self.scale, 1))

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 import pixelfes_edu as pfe
-from pixelfes_edu import explore, plotting
+from pixelfes_edu import explore, pictures
 from pixelfes_edu.explore.controls import PIXEL_CSS, lam_slider, log_range, mean_psnr, sigma_slider
 
 
@@ -69,14 +69,14 @@ def test_weight_bias_maps_and_difference_maps_carry_colour_bars(data):
     assert _size(tr.maps.value)[0] == 4 * (side + 3)  # weight map, its bar, bias map, its bar
     rf = explore.ReceptiveFieldExplorer(train, test, fields=(1, 3), n_show=2)
     width = _size(rf.image.value)[0]
-    rows_without_bar = plotting.grid_image([test.inputs[:2]] * 5, row_labels=["input", "MR r=3", "Pixel-RR", "target",
+    rows_without_bar = pictures.grid_image([test.inputs[:2]] * 5, row_labels=["input", "MR r=3", "Pixel-RR", "target",
                                                                               "|MR - RR|"])
     assert width == rows_without_bar.shape[1] + side + 3  # one more cell: the difference row's colour bar
 
 
 def test_colourbar_runs_from_vmax_at_the_top_to_vmin_at_the_bottom():
-    cell = plotting.colourbar("RdBu_r", -0.3, 0.3, (40, 48))
-    ends = plotting.colourise(np.array([[0.3, -0.3]]), "RdBu_r", -0.3, 0.3)[0]
+    cell = pictures.colourbar("RdBu_r", -0.3, 0.3, (40, 48))
+    ends = pictures.colourise(np.array([[0.3, -0.3]]), "RdBu_r", -0.3, 0.3)[0]
     np.testing.assert_allclose(cell[0, 3], ends[0], atol=0.003)
     np.testing.assert_allclose(cell[-1, 3], ends[1], atol=0.003)
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import pixelfes_edu as pfe
-from pixelfes_edu import explore, plotting
+from pixelfes_edu import explore, pictures, plotting
 
 
 def _decode(png):
@@ -133,7 +133,7 @@ def test_gallery_explorer_models_lambda_alpha_and_upload(data, monkeypatch):
     w0 = _decode(ex.image.value).shape[1]
     ex.eyes.value = ", ".join(f"{v:.1f}" for v in pfe.faces.canonical_eyes(96).ravel())
     ex.mouth.value = f"{pts['mouth'][0]:.1f}, {pts['mouth'][1]:.1f}"
-    ex.upload.value = _upload(plotting.to_png(face))
+    ex.upload.value = _upload(pictures.to_png(face))
     assert "upload" in ex.faces and ex.faces["upload"].shape == (32, 32, 3)
     assert _decode(ex.image.value).shape[1] > w0 and "aligned" in ex.status.value
     # the full-resolution result: the photo's own size, changed by the chosen model (MR) inside the face only
@@ -166,7 +166,7 @@ def test_gallery_explorer_no_face_offers_a_coordinate_grid(data, monkeypatch):
 
     monkeypatch.setattr(explore.gallery, "detect_landmarks", no_face)
     blank = np.full((300, 400, 3), 200, np.uint8)
-    ex.upload.value = _upload(plotting.to_png(blank))
+    ex.upload.value = _upload(pictures.to_png(blank))
     assert "No face" in ex.status.value and "eyes" in ex.status.value and ex.result is None
     grid = _decode(ex.photo_view.value)
     assert grid.shape[:2] == (300, 400) and (grid != 200).any()  # the labelled grid lines
@@ -228,13 +228,13 @@ def test_parse_eyes_and_pairs_like():
 def test_grid_image_layout_and_labels():
     a = np.zeros((2, 8, 8))
     b = np.ones((3, 8, 8, 3))
-    g = plotting.grid_image([a, b], row_labels=["zeros", "ones"], col_labels=list("pqr"), scale=2, gap=3)
+    g = pictures.grid_image([a, b], row_labels=["zeros", "ones"], col_labels=list("pqr"), scale=2, gap=3)
     assert g.dtype == np.uint8 and g.ndim == 3
     # the last cell of the first row is blank (white); the first image of the second row is white too,
     # but the first image of the first row is black
     assert (g == 0).any() and (g == 255).any()
     with pytest.raises(ValueError, match="expected"):
-        plotting.grid_image([np.zeros((1, 8, 8)), np.zeros((1, 9, 9))])
+        pictures.grid_image([np.zeros((1, 8, 8)), np.zeros((1, 9, 9))])
     with pytest.raises(ValueError, match="at least one"):
         plotting.montage([[]])
 
@@ -276,9 +276,9 @@ def test_sigma_sweep_orders_columns():
 
 def test_to_png_roundtrip():
     img = np.random.default_rng(0).random((5, 7, 3))
-    back = _decode(plotting.to_png(img, scale=2))
+    back = _decode(pictures.to_png(img, scale=2))
     assert back.shape == (10, 14, 3)
-    np.testing.assert_array_equal(back[::2, ::2], plotting.to_uint8(img))
+    np.testing.assert_array_equal(back[::2, ::2], pictures.to_uint8(img))
 
 
 @pytest.mark.parametrize("side", [96, 640, 3999, 4000, 4032])
