@@ -210,7 +210,7 @@ class SparseFieldRidge(PixelModel):
 
     # -- fit ---------------------------------------------------------------
     def fit(self, X, T):
-        X, T = check_pair(X, T)
+        X, T = check_pair(X, T, values=False)  # values: checked by the Pixel-RR sums below, in the same pass
         N, H, W = X.shape[:3]
         C = X.shape[3] if X.ndim == 4 else 1
         if self.radius >= max(H, W):
